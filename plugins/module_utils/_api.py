@@ -1,0 +1,341 @@
+# -*- coding: utf-8 -*-
+# Copyright: harbor_ops contributors
+# Apache License 2.0 (see LICENSE or https://www.apache.org/licenses/LICENSE-2.0)
+
+"""The one Harbor REST API v2.0 client of the collection.
+
+Note that this module util is **PRIVATE** to the collection. It can have breaking changes at any time.
+Do not use it from outside this collection.
+
+Every module talks to Harbor through ``HarborClient``. It owns the things that Harbor gets wrong or
+surprising, so that modules never deal with them:
+
+* one keep-alive ``requests`` session per module run, cookies never stored or resent (Harbor answers a
+  resent ``sid`` cookie with "CSRF token invalid" on writes);
+* wrong basic-auth credentials are served as *anonymous* by Harbor instead of a 401: the first call of a
+  run reads ``/systeminfo``, which only carries ``harbor_version`` for an authenticated caller, and fails
+  with "authentication failed" otherwise (the same read gives the Harbor version);
+* Harbor's ``{"errors": [{"code", "message"}]}`` bodies become one ``HarborError`` naming method, path,
+  status and ``X-Request-Id``;
+* retries with backoff for idempotent methods; a failed POST is never blindly repeated (``create``);
+* pagination and exact-name lookups (Harbor's name filters are fuzzy and unknown ``q`` keys are ignored).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+import traceback
+import uuid
+
+from http.cookiejar import DefaultCookiePolicy
+from urllib.parse import quote, urlsplit
+
+REQUESTS_IMPORT_ERROR = None
+try:
+    import requests
+except ImportError:
+    HAS_REQUESTS = False
+    REQUESTS_IMPORT_ERROR = traceback.format_exc()
+else:
+    HAS_REQUESTS = True
+
+from ansible.module_utils.basic import env_fallback
+
+API_PREFIX = "/api/v2.0"
+USER_AGENT = "harbor_ops.harbor"
+# Statuses after which an idempotent request is sent again.
+RETRY_STATUSES = frozenset((429, 502, 503, 504))
+IDEMPOTENT_METHODS = frozenset(("GET", "HEAD", "PUT", "DELETE"))
+VERSION_RE = re.compile(r"^v?(\d+)\.(\d+)(?:\.(\d+))?")
+
+# Connection options of every API module; documented once in plugins/doc_fragments/harbor.py.
+HARBOR_COMMON_ARGS = dict(
+    url=dict(type="str", required=True, fallback=(env_fallback, ["HARBOR_URL"])),
+    username=dict(type="str", required=True, fallback=(env_fallback, ["HARBOR_USERNAME"])),
+    password=dict(type="str", required=True, no_log=True, fallback=(env_fallback, ["HARBOR_PASSWORD"])),
+    validate_certs=dict(type="bool", default=True, fallback=(env_fallback, ["HARBOR_VALIDATE_CERTS"])),
+    ca_path=dict(type="path", fallback=(env_fallback, ["HARBOR_CA_PATH"])),
+    timeout=dict(type="int", default=30),
+)
+
+
+class HarborError(Exception):
+    """A failed Harbor API call, with everything needed to report it in one line."""
+
+    def __init__(self, message, status=None, method=None, path=None, request_id=None, errors=None):
+        super(HarborError, self).__init__(message)
+        self.message = message
+        self.status = status
+        self.method = method
+        self.path = path
+        self.request_id = request_id
+        self.errors = errors or []
+
+    def result(self):
+        """Extra keys for ``fail_json``."""
+        return dict(status=self.status, request_id=self.request_id, errors=self.errors)
+
+
+class HarborResponse(object):
+    """The parts of an HTTP response the modules use."""
+
+    def __init__(self, status, headers, body):
+        self.status = status
+        self.headers = headers
+        self.body = body
+
+    @property
+    def location_id(self):
+        """The trailing integer of a create's ``Location`` header (``/api/v2.0/projects/12`` gives 12)."""
+        match = re.search(r"/(\d+)/?$", self.headers.get("Location") or "")
+        return int(match.group(1)) if match else None
+
+
+def parse_version(text):
+    """``'v2.15.2-080b0220'`` gives ``(2, 15, 2)``; None when it cannot be parsed."""
+    match = VERSION_RE.match((text or "").strip())
+    if not match:
+        return None
+    return tuple(int(part or 0) for part in match.groups())
+
+
+def normalize_url(url):
+    """Return ``scheme://host[:port][/prefix]`` without ``/api/v2.0``, or raise ValueError."""
+    text = (url or "").strip().rstrip("/")
+    if text.endswith(API_PREFIX):
+        text = text[:-len(API_PREFIX)]
+    parts = urlsplit(text)
+    if parts.scheme not in ("http", "https"):
+        raise ValueError("url must start with http:// or https://, got %r" % url)
+    if not parts.hostname:
+        raise ValueError("url %r has no host name" % url)
+    if parts.query or parts.fragment:
+        raise ValueError("url %r must not carry a query or fragment" % url)
+    return text
+
+
+def quote_path(value):
+    """Quote one path segment (a project or object name)."""
+    return quote(str(value), safe="")
+
+
+def quote_repository(name):
+    """Harbor wants repository names URL-encoded twice in paths (``a/b`` becomes ``a%252Fb``)."""
+    return quote(quote(name, safe=""), safe="")
+
+
+def error_text(body):
+    """Harbor's error messages as one string, from its ``errors`` body or a plain text."""
+    if isinstance(body, dict) and isinstance(body.get("errors"), list):
+        return "; ".join(
+            "%s: %s" % (err.get("code"), err.get("message")) if err.get("code") else str(err.get("message"))
+            for err in body["errors"] if isinstance(err, dict)
+        )
+    if isinstance(body, (dict, list)):
+        return json.dumps(body)
+    return (body or "").strip()[:500]
+
+
+class HarborClient(object):
+    """A Harbor REST API v2.0 client on one keep-alive ``requests`` session."""
+
+    def __init__(self, url, username, password, validate_certs=True, ca_path=None, timeout=30,
+                 retries=3, backoff=0.5, sleep=time.sleep):
+        self.base_url = normalize_url(url)
+        self.username = username
+        self.retries = retries
+        self.backoff = backoff
+        self.timeout = timeout
+        self._sleep = sleep
+        self.request_id = str(uuid.uuid4())
+        self._systeminfo = None
+        self.session = requests.Session()
+        self.session.auth = (username, password)
+        # Never store a cookie: Harbor's sid cookie, when resent, turns every write into a CSRF failure.
+        self.session.cookies.set_policy(DefaultCookiePolicy(allowed_domains=[]))
+        self.session.verify = (ca_path or True) if validate_certs else False
+        self.session.headers.update({"User-Agent": USER_AGENT, "Accept": "application/json"})
+
+    @classmethod
+    def from_params(cls, params):
+        """Build a client from the module parameters of HARBOR_COMMON_ARGS."""
+        return cls(params["url"], params["username"], params["password"], validate_certs=params["validate_certs"],
+                   ca_path=params["ca_path"], timeout=params["timeout"])
+
+    # ---------------------------------------------------------------- transport
+
+    def _send(self, method, path, body=None, params=None, headers=None):
+        """Send one request; return a HarborResponse or raise HarborError for a transport failure."""
+        url = self.base_url + API_PREFIX + path
+        send_headers = {"X-Request-Id": self.request_id}
+        send_headers.update(headers or {})
+        if params:
+            # Harbor's parameter binding wants lower-case booleans (requests would send "True").
+            params = dict((k, ("true" if v else "false") if isinstance(v, bool) else v) for k, v in params.items())
+        kwargs = dict(params=params, headers=send_headers, timeout=self.timeout, allow_redirects=False)
+        if body is not None:
+            kwargs["json"] = body
+        try:
+            resp = self.session.request(method, url, **kwargs)
+        except requests.exceptions.SSLError as exc:
+            raise HarborError("TLS verification failed for %s: %s (set ca_path, or validate_certs=false for a test system)"
+                              % (self.base_url, exc), method=method, path=path)
+        except (requests.exceptions.ConnectionError, requests.exceptions.Timeout) as exc:
+            raise HarborError("cannot reach Harbor at %s: %s" % (self.base_url, exc), method=method, path=path)
+        return HarborResponse(resp.status_code, resp.headers, self._decode(resp))
+
+    @staticmethod
+    def _decode(resp):
+        if not resp.content:
+            return None
+        if "json" in resp.headers.get("Content-Type", "") or resp.content[:1] in (b"{", b"["):
+            try:
+                return resp.json()
+            except ValueError:
+                pass
+        return resp.text
+
+    def _error(self, method, path, resp):
+        request_id = resp.headers.get("X-Request-Id") or self.request_id
+        detail = error_text(resp.body)
+        if 300 <= resp.status < 400:
+            detail = "redirected to %s; use that URL (e.g. https://) as url" % resp.headers.get("Location")
+        errors = resp.body.get("errors") if isinstance(resp.body, dict) else None
+        return HarborError("%s %s%s failed with HTTP %s: %s (X-Request-Id: %s)"
+                           % (method, API_PREFIX, path, resp.status, detail or "no details", request_id),
+                           status=resp.status, method=method, path=path, request_id=request_id, errors=errors)
+
+    def _delay(self, attempt, resp=None):
+        retry_after = resp.headers.get("Retry-After") if resp is not None else None
+        if retry_after and retry_after.isdigit():
+            return min(float(retry_after), 30.0)
+        return self.backoff * (2 ** attempt)
+
+    def request(self, method, path, body=None, params=None, headers=None, ok=(200, 201, 202), missing_ok=False):
+        """Call the API and return a HarborResponse.
+
+        ``missing_ok`` turns a 404 into ``None``. Idempotent methods are retried on connection errors and on
+        429/502/503/504; POST and PATCH are sent once (see ``create`` for the safe way to create).
+        """
+        self.ensure_authenticated()
+        return self._call(method, path, body, params, headers, ok, missing_ok)
+
+    def _call(self, method, path, body=None, params=None, headers=None, ok=(200, 201, 202), missing_ok=False):
+        attempts = self.retries + 1 if method in IDEMPOTENT_METHODS else 1
+        for attempt in range(attempts):
+            last = attempt == attempts - 1
+            try:
+                resp = self._send(method, path, body, params, headers)
+            except HarborError:
+                if last:
+                    raise
+                self._sleep(self._delay(attempt))
+                continue
+            if resp.status in RETRY_STATUSES and not last:
+                self._sleep(self._delay(attempt, resp))
+                continue
+            if resp.status == 404 and missing_ok:
+                return None
+            if resp.status not in ok:
+                raise self._error(method, path, resp)
+            return resp
+        raise HarborError("unreachable")  # pragma: no cover
+
+    # ------------------------------------------------------------ authentication
+
+    def ensure_authenticated(self):
+        """Read /systeminfo once per run: it names the version only for an authenticated caller."""
+        if self._systeminfo is not None:
+            return self._systeminfo
+        resp = self._call("GET", "/systeminfo")
+        info = resp.body if isinstance(resp.body, dict) else {}
+        if not info.get("harbor_version"):
+            raise HarborError("authentication failed for %s at %s: Harbor treated the request as anonymous "
+                              "(wrong username or password, or a disabled/expired robot account)"
+                              % (self.username, self.base_url), status=401, method="GET", path="/systeminfo")
+        self._systeminfo = info
+        return info
+
+    @property
+    def version(self):
+        """The connected Harbor's version as a tuple, e.g. (2, 15, 2)."""
+        return parse_version(self.ensure_authenticated().get("harbor_version"))
+
+    @property
+    def version_text(self):
+        return self.ensure_authenticated().get("harbor_version")
+
+    # ---------------------------------------------------------------- helpers
+
+    def get(self, path, params=None, headers=None, missing_ok=False):
+        """GET and return the body (None for a 404 when ``missing_ok``)."""
+        resp = self.request("GET", path, params=params, headers=headers, ok=(200,), missing_ok=missing_ok)
+        return None if resp is None else resp.body
+
+    def put(self, path, body, headers=None):
+        return self.request("PUT", path, body=body, headers=headers)
+
+    def post(self, path, body=None, headers=None, ok=(200, 201, 202)):
+        """POST once, without retry (for actions such as "run now")."""
+        return self.request("POST", path, body=body, headers=headers, ok=ok)
+
+    def patch(self, path, body=None, headers=None):
+        return self.request("PATCH", path, body=body, headers=headers)
+
+    def delete(self, path, headers=None, missing_ok=True):
+        """DELETE; a 404 counts as already deleted unless ``missing_ok`` is false."""
+        return self.request("DELETE", path, headers=headers, missing_ok=missing_ok)
+
+    def create(self, path, body, find, headers=None):
+        """POST a new object and return ``find()``, the object as Harbor stores it.
+
+        A POST is never repeated blindly: after a transport error or a retryable status, ``find()`` is
+        asked whether Harbor created the object anyway (the answer may have been lost). If it exists it is
+        returned as created; only if it does not is the POST sent again.
+        """
+        self.ensure_authenticated()
+        for attempt in range(self.retries + 1):
+            try:
+                resp = self._send("POST", path, body, None, headers)
+            except HarborError:
+                if attempt == self.retries:
+                    raise
+                resp = None
+            if resp is not None and resp.status in (200, 201):
+                return find()
+            transient = resp is None or resp.status in RETRY_STATUSES
+            if transient or resp.status >= 500:
+                existing = find()
+                if existing is not None:
+                    return existing
+            if not transient or attempt == self.retries:
+                raise self._error("POST", path, resp)
+            self._sleep(self._delay(attempt, resp))
+        raise HarborError("unreachable")  # pragma: no cover
+
+    def paginate(self, path, params=None, headers=None, page_size=100):
+        """Yield every item of a paged list (page/page_size with X-Total-Count or Link)."""
+        page = 1
+        while True:
+            query = dict(params or {}, page=page, page_size=page_size)
+            resp = self.request("GET", path, params=query, headers=headers, ok=(200,))
+            items = resp.body or []
+            yield from items
+            total = resp.headers.get("X-Total-Count")
+            if total is not None and total.isdigit():
+                if page * page_size >= int(total):
+                    return
+            elif 'rel="next"' not in (resp.headers.get("Link") or ""):
+                return
+            if not items:
+                return
+            page += 1
+
+    def find_by_name(self, path, name, key="name", params=None, headers=None):
+        """Exactly one object whose ``key`` equals ``name``, from a (fuzzy or unfiltered) list."""
+        for item in self.paginate(path, params=params, headers=headers):
+            if item.get(key) == name:
+                return item
+        return None

@@ -1,0 +1,226 @@
+# -*- coding: utf-8 -*-
+# Copyright: harbor_ops contributors
+# Apache License 2.0 (see LICENSE or https://www.apache.org/licenses/LICENSE-2.0)
+
+"""The one base class for idempotent Harbor REST resources.
+
+Note that this module util is **PRIVATE** to the collection. It can have breaking changes at any time.
+
+A module declares its options and five small methods; ``HarborResource.reconcile`` owns the rest:
+
+* ``find()``      the current object in API shape, or None (reads only);
+* ``desired()``   the desired object in API shape, built from the options the user set (None = unmanaged);
+* ``create(desired)`` / ``update(current, changes)`` / ``delete(current)`` the writes; ``create`` and
+  ``update`` return the object as read back from Harbor.
+
+The engine compares ``desired`` with ``current`` (only the keys the user set, recursively), writes only on a
+difference and sends only what changed, never writes in check mode, returns an exact ``changed``, a ``diff``
+with secrets masked, and treats ``state=absent`` on a missing object as unchanged.
+"""
+
+from __future__ import annotations
+
+import copy
+
+from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+
+from ansible_collections.harbor_ops.harbor.plugins.module_utils._api import (
+    HARBOR_COMMON_ARGS,
+    HAS_REQUESTS,
+    REQUESTS_IMPORT_ERROR,
+    HarborClient,
+    HarborError,
+    normalize_url,
+)
+
+MASK = "********"
+
+
+def differences(desired, current):
+    """The part of ``desired`` that ``current`` does not already have (recursively for dicts).
+
+    Keys absent from ``desired`` are not compared. A dict value is compared key by key, every other value
+    (lists included) as a whole: resources put lists in a canonical order when order does not matter.
+    """
+    changes = {}
+    current = current or {}
+    for key, want in desired.items():
+        have = current.get(key)
+        if isinstance(want, dict) and isinstance(have, dict):
+            sub = differences(want, have)
+            if sub:
+                changes[key] = sub
+        elif want != have:
+            changes[key] = copy.deepcopy(want)
+    return changes
+
+
+def merge(current, changes):
+    """``current`` with ``changes`` applied (recursively for dicts), as a new object."""
+    result = copy.deepcopy(current or {})
+    for key, value in changes.items():
+        if isinstance(value, dict) and isinstance(result.get(key), dict):
+            result[key] = merge(result[key], value)
+        else:
+            result[key] = copy.deepcopy(value)
+    return result
+
+
+def restrict(obj, shape):
+    """The keys of ``obj`` that ``shape`` has (recursively for dicts); used for a focused diff."""
+    result = {}
+    for key, value in shape.items():
+        if key not in (obj or {}):
+            continue
+        if isinstance(value, dict) and isinstance(obj[key], dict):
+            result[key] = restrict(obj[key], value)
+        else:
+            result[key] = copy.deepcopy(obj[key])
+    return result
+
+
+def mask(obj, secret_keys):
+    """A copy of ``obj`` with the value of every key named in ``secret_keys`` replaced by a mask."""
+    if isinstance(obj, dict):
+        return dict((k, MASK if k in secret_keys and v not in (None, "") else mask(v, secret_keys)) for k, v in obj.items())
+    if isinstance(obj, list):
+        return [mask(item, secret_keys) for item in obj]
+    return obj
+
+
+def bool_string(value):
+    """Harbor stores project metadata flags as the strings "true"/"false"."""
+    return None if value is None else ("true" if value else "false")
+
+
+def version_text(version):
+    return ".".join(str(part) for part in version)
+
+
+class HarborModule(AnsibleModule):
+    """AnsibleModule with Harbor's connection options, a checked ``url`` and a ``client``."""
+
+    def __init__(self, argument_spec, **kwargs):
+        spec = copy.deepcopy(HARBOR_COMMON_ARGS)
+        spec.update(argument_spec)
+        kwargs.setdefault("supports_check_mode", True)
+        super(HarborModule, self).__init__(argument_spec=spec, **kwargs)
+        if not HAS_REQUESTS:
+            self.fail_json(msg=missing_required_lib("requests"), exception=REQUESTS_IMPORT_ERROR)
+        try:
+            normalize_url(self.params["url"])
+        except ValueError as exc:
+            self.fail_json(msg=str(exc))
+        self.client = HarborClient.from_params(self.params)
+
+
+class HarborAction(object):
+    """What every module shares: options, the client, validation before any request, error reporting."""
+
+    #: the module's own options (the connection options are added by HarborModule)
+    module_args = {}
+    #: extra AnsibleModule keyword arguments (mutually_exclusive, required_if, ...)
+    module_kwargs = {}
+    #: option name -> minimal Harbor version (tuple) that knows it
+    option_min_versions = {}
+
+    def __init__(self, module):
+        self.module = module
+        self.client = module.client
+        self.params = module.params
+
+    @classmethod
+    def run_module(cls):
+        """Entry point of a module: build it, validate the options, run, exit."""
+        module = HarborModule(cls.module_args, **cls.module_kwargs)
+        action = cls(module)
+        try:
+            problem = action.validate()
+            if problem:
+                module.fail_json(msg=problem)
+            action.check_versions()
+            module.exit_json(**action.execute())
+        except HarborError as exc:
+            module.fail_json(msg=exc.message, **exc.result())
+
+    def validate(self):
+        """Check the options without any request; return an error message or None."""
+        return None
+
+    def check_versions(self):
+        """Refuse options that the connected Harbor does not know (the version is read once per run)."""
+        for option, minimum in self.option_min_versions.items():
+            if self.params.get(option) is not None and self.client.version < minimum:
+                self.fail("%s needs Harbor %s or later; %s runs %s"
+                          % (option, version_text(minimum), self.client.base_url, self.client.version_text))
+
+    def execute(self):
+        raise NotImplementedError
+
+    def fail(self, msg, **kwargs):
+        self.module.fail_json(msg=msg, **kwargs)
+
+
+class HarborResource(HarborAction):
+    """Base class of every state-managing module: subclasses declare, the engine reconciles."""
+
+    #: the key under which the object is returned
+    result_key = "object"
+    #: keys whose values never appear in a diff or result
+    secret_keys = ()
+
+    # ------------------------------------------------------------ subclass hooks
+
+    def find(self):
+        raise NotImplementedError
+
+    def desired(self):
+        raise NotImplementedError
+
+    def create(self, desired):
+        raise NotImplementedError
+
+    def update(self, current, changes):
+        raise NotImplementedError
+
+    def delete(self, current):
+        raise NotImplementedError
+
+    # ------------------------------------------------------------ the engine
+
+    def execute(self):
+        check_mode = self.module.check_mode
+        current = self.find()
+        if self.params.get("state", "present") == "absent":
+            if current is None:
+                return self.result(False, None)
+            if not check_mode:
+                self.delete(current)
+            return self.result(True, None, before=current, after={})
+
+        desired = self.desired()
+        if current is None:
+            after = desired if check_mode else self.create(desired)
+            return self.result(True, after, before={}, after=desired)
+
+        changes = differences(desired, current)
+        if not changes:
+            return self.result(False, current)
+        after = merge(current, changes) if check_mode else self.update(current, changes)
+        return self.result(True, after, before=restrict(current, changes), after=changes)
+
+    def result(self, changed, obj, before=None, after=None):
+        result = {"changed": changed, self.result_key: mask(obj or {}, self.secret_keys)}
+        if self.module._diff and changed:
+            result["diff"] = dict(before=mask(before, self.secret_keys), after=mask(after, self.secret_keys))
+        return result
+
+
+class HarborInfo(HarborAction):
+    """Base class of the ``*_info`` modules: declare ``module_args`` and ``gather()``, which returns the facts."""
+
+    def execute(self):
+        return dict(changed=False, **self.gather())
+
+    def gather(self):
+        raise NotImplementedError

@@ -1,0 +1,327 @@
+# -*- coding: utf-8 -*-
+"""The Harbor API client, with HTTP faked at the transport level (responses)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import requests
+
+from ansible_collections.harbor_ops.harbor.plugins.module_utils._api import (
+    HarborClient,
+    HarborError,
+    normalize_url,
+    parse_version,
+    quote_repository,
+)
+
+from ...conftest import API, SYSTEMINFO_215, URL
+
+ERRORS_400 = {"errors": [{"code": "BAD_REQUEST", "message": "project name is invalid"}]}
+
+
+def client(sleeps=None, **kwargs):
+    """A client whose backoff sleeps are recorded in ``sleeps`` instead of slept."""
+    return HarborClient(URL, "admin", "Harbor12345", sleep=(sleeps if sleeps is not None else []).append, **kwargs)
+
+
+# ---------------------------------------------------------------- URL and helpers
+
+@pytest.mark.parametrize("url, expected", [
+    ("https://harbor.test", "https://harbor.test"),
+    ("https://harbor.test/", "https://harbor.test"),
+    ("https://harbor.test/api/v2.0", "https://harbor.test"),
+    ("http://10.0.0.5:8080/", "http://10.0.0.5:8080"),
+])
+def test_normalize_url(url, expected):
+    assert normalize_url(url) == expected
+
+
+@pytest.mark.parametrize("url, message", [
+    ("https://", "no host name"),
+    ("https:///api/v2.0", "no host name"),
+    ("harbor.test", "must start with http"),
+    ("ftp://harbor.test", "must start with http"),
+    ("https://harbor.test/?x=1", "query"),
+])
+def test_normalize_url_rejects(url, message):
+    with pytest.raises(ValueError, match=message):
+        normalize_url(url)
+
+
+def test_parse_version():
+    assert parse_version("v2.15.2-080b0220") == (2, 15, 2)
+    assert parse_version("2.10.0") == (2, 10, 0)
+    assert parse_version("v2.16") == (2, 16, 0)
+    assert parse_version("dev") is None
+
+
+def test_quote_repository_twice():
+    assert quote_repository("team/app") == "team%252Fapp"
+
+
+# ---------------------------------------------------------------- authentication
+
+def test_wrong_credentials_detected_once(harbor):
+    # Harbor serves wrong credentials as anonymous: /systeminfo then lacks harbor_version.
+    harbor.get(API + "/systeminfo", json={"auth_mode": "db_auth", "self_registration": False})
+    harbor.get(API + "/projects/x", status=404, json={"errors": [{"code": "NOT_FOUND", "message": "x"}]})
+    cli = client()
+    with pytest.raises(HarborError) as err:
+        cli.get("/projects/x", missing_ok=True)
+    assert str(err.value).startswith("authentication failed for admin at https://harbor.test")
+    assert err.value.status == 401
+    assert [c[1] for c in harbor.sent()] == ["/systeminfo"]
+
+
+def test_systeminfo_read_once_per_run(harbor):
+    harbor.systeminfo()
+    harbor.get(API + "/projects/a", json={"name": "a"})
+    cli = client()
+    cli.get("/projects/a")
+    cli.get("/projects/a")
+    assert cli.version == (2, 15, 2)
+    assert [c[1] for c in harbor.sent()] == ["/systeminfo", "/projects/a", "/projects/a"]
+
+
+def test_basic_auth_and_request_id_sent(harbor):
+    harbor.systeminfo()
+    cli = client()
+    cli.ensure_authenticated()
+    req = harbor.calls[0].request
+    assert req.headers["Authorization"].startswith("Basic ")
+    assert req.headers["X-Request-Id"] == cli.request_id
+
+
+# ---------------------------------------------------------------- cookies
+
+def test_sid_cookie_is_never_resent(harbor):
+    harbor.get(API + "/systeminfo", json=SYSTEMINFO_215, headers={"Set-Cookie": "sid=abc123; Path=/; HttpOnly"})
+    harbor.put(API + "/projects/a", status=200)
+    cli = client()
+    cli.put("/projects/a", {"metadata": {}})
+    assert "Cookie" not in harbor.calls[1].request.headers
+    assert len(cli.session.cookies) == 0
+
+
+def test_plain_session_would_resend_the_cookie(harbor):
+    # The control case: without the client's cookie policy requests resends Harbor's sid cookie,
+    # which Harbor answers with "CSRF token invalid" on writes.
+    harbor.get(API + "/systeminfo", json=SYSTEMINFO_215, headers={"Set-Cookie": "sid=abc123; Path=/; HttpOnly"})
+    harbor.put(API + "/projects/a", status=200)
+    session = requests.Session()
+    session.get(API + "/systeminfo")
+    session.put(API + "/projects/a", json={})
+    assert harbor.calls[1].request.headers.get("Cookie") == "sid=abc123"
+
+
+# ---------------------------------------------------------------- errors
+
+def test_harbor_error_body_becomes_one_clear_error(harbor):
+    harbor.systeminfo()
+    harbor.post(API + "/users", status=400, json=ERRORS_400, headers={"X-Request-Id": "req-42"})
+    cli = client()
+    with pytest.raises(HarborError) as err:
+        cli.post("/users", {"username": "x"})
+    assert str(err.value) == ("POST /api/v2.0/users failed with HTTP 400: BAD_REQUEST: project name is invalid "
+                              "(X-Request-Id: req-42)")
+    assert err.value.status == 400 and err.value.request_id == "req-42"
+    assert err.value.errors == ERRORS_400["errors"]
+
+
+def test_error_without_body(harbor):
+    harbor.systeminfo()
+    harbor.delete(API + "/projects/a", status=412, body="")
+    cli = client()
+    with pytest.raises(HarborError, match="DELETE /api/v2.0/projects/a failed with HTTP 412: no details"):
+        cli.delete("/projects/a")
+
+
+def test_redirect_is_explained(harbor):
+    harbor.get(API + "/systeminfo", status=308, headers={"Location": "https://harbor.test/api/v2.0/systeminfo"})
+    cli = client()
+    with pytest.raises(HarborError, match="redirected to https://harbor.test"):
+        cli.ensure_authenticated()
+
+
+def test_connection_error_names_the_url(harbor):
+    harbor.get(API + "/systeminfo", body=requests.exceptions.ConnectionError("refused"))
+    sleeps = []
+    cli = client(sleeps, retries=1)
+    with pytest.raises(HarborError, match="cannot reach Harbor at https://harbor.test"):
+        cli.ensure_authenticated()
+    assert len(sleeps) == 1
+
+
+def test_missing_ok_gives_none(harbor):
+    harbor.systeminfo()
+    harbor.get(API + "/projects/nope", status=404, json={"errors": [{"code": "NOT_FOUND", "message": "no"}]})
+    cli = client()
+    assert cli.get("/projects/nope", missing_ok=True) is None
+    with pytest.raises(HarborError, match="HTTP 404"):
+        cli.get("/projects/nope")
+
+
+# ---------------------------------------------------------------- retries
+
+@pytest.mark.parametrize("status", [429, 502, 503, 504])
+def test_idempotent_get_is_retried(harbor, status):
+    harbor.systeminfo()
+    harbor.get(API + "/projects/a", status=status, json={"errors": [{"code": "UNKNOWN", "message": "x"}]})
+    harbor.get(API + "/projects/a", json={"name": "a"})
+    sleeps = []
+    cli = client(sleeps)
+    assert cli.get("/projects/a") == {"name": "a"}
+    assert len(harbor.sent("GET")) == 3
+    assert sleeps == [0.5]
+
+
+def test_retry_after_header_is_honoured(harbor):
+    harbor.systeminfo()
+    harbor.put(API + "/projects/a", status=429, headers={"Retry-After": "3"})
+    harbor.put(API + "/projects/a", status=200)
+    sleeps = []
+    cli = client(sleeps)
+    cli.put("/projects/a", {"metadata": {}})
+    assert sleeps == [3.0]
+
+
+def test_retries_are_bounded_with_backoff(harbor):
+    harbor.systeminfo()
+    harbor.delete(API + "/projects/a", status=503)
+    sleeps = []
+    cli = client(sleeps, retries=3)
+    with pytest.raises(HarborError, match="HTTP 503"):
+        cli.delete("/projects/a")
+    assert len(harbor.sent("DELETE")) == 4
+    assert sleeps == [0.5, 1.0, 2.0]
+
+
+def test_500_and_4xx_are_not_retried(harbor):
+    harbor.systeminfo()
+    harbor.put(API + "/projects/a", status=500, json={"errors": [{"code": "UNKNOWN", "message": "internal server error"}]})
+    sleeps = []
+    cli = client(sleeps)
+    with pytest.raises(HarborError, match="HTTP 500"):
+        cli.put("/projects/a", {})
+    assert len(harbor.sent("PUT")) == 1 and sleeps == []
+
+
+def test_plain_post_is_sent_once(harbor):
+    harbor.systeminfo()
+    harbor.post(API + "/system/gc/schedule", status=503)
+    cli = client()
+    with pytest.raises(HarborError, match="HTTP 503"):
+        cli.post("/system/gc/schedule", {"schedule": {"type": "Manual"}})
+    assert len(harbor.sent("POST")) == 1
+
+
+# ---------------------------------------------------------------- the POST rule
+
+def test_create_returns_the_object_read_back(harbor):
+    harbor.systeminfo()
+    harbor.post(API + "/projects", status=201, headers={"Location": "/api/v2.0/projects/7"})
+    cli = client()
+    assert cli.create("/projects", {"project_name": "a"}, find=lambda: {"project_id": 7}) == {"project_id": 7}
+
+
+@pytest.mark.parametrize("failure", [502, 500, requests.exceptions.ConnectionError("reset")])
+def test_failed_post_that_was_applied_counts_as_created(harbor, failure):
+    harbor.systeminfo()
+    if isinstance(failure, int):
+        harbor.post(API + "/projects", status=failure)
+    else:
+        harbor.post(API + "/projects", body=failure)
+    finds = []
+
+    def find():
+        finds.append(1)
+        return {"project_id": 7}
+
+    cli = client()
+    assert cli.create("/projects", {"project_name": "a"}, find=find) == {"project_id": 7}
+    assert len(harbor.sent("POST")) == 1 and len(finds) == 1
+
+
+def test_failed_post_that_was_not_applied_is_sent_again(harbor):
+    harbor.systeminfo()
+    harbor.post(API + "/projects", status=503)
+    harbor.post(API + "/projects", status=201)
+
+    def find():
+        return {"project_id": 7} if len(harbor.sent("POST")) == 2 else None
+
+    sleeps = []
+    cli = client(sleeps)
+    assert cli.create("/projects", {"project_name": "a"}, find=find) == {"project_id": 7}
+    assert len(harbor.sent("POST")) == 2 and sleeps == [0.5]
+
+
+def test_post_500_not_applied_is_not_repeated(harbor):
+    harbor.systeminfo()
+    harbor.post(API + "/projects", status=500, json={"errors": [{"code": "UNKNOWN", "message": "internal server error"}]})
+    cli = client()
+    with pytest.raises(HarborError, match="HTTP 500"):
+        cli.create("/projects", {"project_name": "a"}, find=lambda: None)
+    assert len(harbor.sent("POST")) == 1
+
+
+def test_post_client_error_fails_without_reading_back(harbor):
+    harbor.systeminfo()
+    harbor.post(API + "/projects", status=409, json={"errors": [{"code": "CONFLICT", "message": "exists"}]})
+    finds = []
+    cli = client()
+    with pytest.raises(HarborError, match="HTTP 409: CONFLICT: exists"):
+        cli.create("/projects", {"project_name": "a"}, find=lambda: finds.append(1))
+    assert finds == []
+
+
+# ---------------------------------------------------------------- pagination and lookups
+
+def page_callback(items, with_total=True):
+    def callback(request):
+        query = dict(part.split("=") for part in request.url.split("?")[1].split("&"))
+        page, size = int(query["page"]), int(query["page_size"])
+        chunk = items[(page - 1) * size:page * size]
+        headers = {}
+        if with_total:
+            headers["X-Total-Count"] = str(len(items))
+        elif page * size < len(items):
+            headers["Link"] = '</api/v2.0/things?page=%d&page_size=%d>; rel="next"' % (page + 1, size)
+        return 200, headers, json.dumps(chunk)
+    return callback
+
+
+@pytest.mark.parametrize("with_total", [True, False])
+def test_paginate_reads_every_page(harbor, with_total):
+    harbor.systeminfo()
+    items = [{"name": "p%03d" % i} for i in range(250)]
+    harbor.add_callback("GET", API + "/things", callback=page_callback(items, with_total))
+    cli = client()
+    assert list(cli.paginate("/things")) == items
+    assert len(harbor.sent("GET")) == 1 + 3
+
+
+def test_find_by_name_is_exact(harbor):
+    # Harbor's name filters are substring matches: "app" also finds "app-old" and "myapp".
+    harbor.systeminfo()
+    items = [{"name": "app-old", "id": 1}, {"name": "myapp", "id": 2}, {"name": "app", "id": 3}]
+    harbor.add_callback("GET", API + "/registries", callback=page_callback(items))
+    cli = client()
+    assert cli.find_by_name("/registries", "app", params={"q": "name=app"}) == {"name": "app", "id": 3}
+    assert cli.find_by_name("/registries", "ap") is None
+
+
+def test_boolean_query_parameters_are_lower_case(harbor):
+    harbor.systeminfo()
+    harbor.add_callback("GET", API + "/projects", callback=page_callback([]))
+    cli = client()
+    list(cli.paginate("/projects", params={"public": True}))
+    assert "public=true" in harbor.calls[1].request.url
+
+
+def test_tls_options():
+    assert client(validate_certs=False).session.verify is False
+    assert client(ca_path="/etc/ca.pem").session.verify == "/etc/ca.pem"
+    assert client().session.verify is True
