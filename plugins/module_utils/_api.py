@@ -155,7 +155,8 @@ class HarborClient(object):
         self.session.auth = (username, password)
         # Never store a cookie: Harbor's sid cookie, when resent, turns every write into a CSRF failure.
         self.session.cookies.set_policy(DefaultCookiePolicy(allowed_domains=[]))
-        self.session.verify = (ca_path or True) if validate_certs else False
+        # Passed with every request: a session-level verify loses against REQUESTS_CA_BUNDLE/CURL_CA_BUNDLE.
+        self.verify = (ca_path or True) if validate_certs else False
         self.session.headers.update({"User-Agent": USER_AGENT, "Accept": "application/json"})
 
     @classmethod
@@ -174,7 +175,8 @@ class HarborClient(object):
         if params:
             # Harbor's parameter binding wants lower-case booleans (requests would send "True").
             params = dict((k, ("true" if v else "false") if isinstance(v, bool) else v) for k, v in params.items())
-        kwargs = dict(params=params, headers=send_headers, timeout=self.timeout, allow_redirects=False)
+        kwargs = dict(params=params, headers=send_headers, timeout=self.timeout, verify=self.verify,
+                      allow_redirects=False)
         if body is not None:
             kwargs["json"] = body
         try:

@@ -321,7 +321,23 @@ def test_boolean_query_parameters_are_lower_case(harbor):
     assert "public=true" in harbor.calls[1].request.url
 
 
-def test_tls_options():
-    assert client(validate_certs=False).session.verify is False
-    assert client(ca_path="/etc/ca.pem").session.verify == "/etc/ca.pem"
-    assert client().session.verify is True
+@pytest.mark.parametrize("kwargs, verify", [
+    (dict(validate_certs=False), False),
+    (dict(ca_path="/etc/ca.pem"), "/etc/ca.pem"),
+    ({}, "/etc/ssl/certs/ca-certificates.crt"),  # validate_certs without ca_path: the system trust
+])
+def test_tls_options_win_over_the_environment(harbor, monkeypatch, kwargs, verify):
+    # requests lets REQUESTS_CA_BUNDLE override a session-level verify; the client passes it per request.
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", "/etc/ssl/certs/ca-certificates.crt")
+    sent = []
+    harbor.systeminfo()
+    cli = client(**kwargs)
+    real_send = cli.session.send
+
+    def send(request, **options):
+        sent.append(options.get("verify"))
+        return real_send(request, **options)
+
+    monkeypatch.setattr(cli.session, "send", send)
+    cli.ensure_authenticated()
+    assert sent == [verify]

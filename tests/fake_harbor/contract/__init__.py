@@ -1,0 +1,1 @@
+"""Harbor's API contract: spec loading (spec.py), per-version overlays and validation."""

@@ -1,0 +1,183 @@
+"""The ``/_fake/*`` control API (no auth, never logged, never contract-checked).
+
+=======  ===========================  =================================================
+GET      /_fake/info                  version, harbor_version, spec file, contract on/off
+GET      /_fake/requests              {"last_seq", "requests": [...]}; ?since=SEQ, ?writes=true
+DELETE   /_fake/requests              clear the log (seq keeps counting)
+GET      /_fake/violations            {"violations": [...]}
+DELETE   /_fake/violations            clear violations
+POST     /_fake/reset                 fresh state; log, violations, faults cleared
+GET      /_fake/faults                {"faults": [...]}
+POST     /_fake/faults                add a rule (see transport/faults.py) -> 201 + the rule
+DELETE   /_fake/faults                remove all rules
+GET      /_fake/health                component -> error (null = healthy)
+POST     /_fake/health                {"component": "redis", "healthy": false, "error": "..."}
+                                      or {"components": {"redis": false, "core": true}}
+POST     /_fake/repositories          {"project": "name-or-id", "name": "app", "size": 1024}
+POST     /_fake/users                 {"username", "password", "email"?, "sysadmin"?}
+=======  ===========================  =================================================
+"""
+
+import json
+
+from .framework.response import Response
+from .resources import projects, users
+from .transport.faults import FaultError
+
+
+def _json(body, status=200):
+    return Response(status, body)
+
+
+def _error(status, message):
+    return _json({"errors": [{"code": "FAKE_CONTROL", "message": message}]}, status)
+
+
+def _body(raw):
+    if not raw.body:
+        return {}
+    try:
+        body = json.loads(raw.body)
+    except ValueError:
+        return None
+    return body if isinstance(body, dict) else None
+
+
+def _flag(raw, name):
+    values = raw.query.get(name) or []
+    return bool(values) and values[-1].lower() in ("1", "true", "yes")
+
+
+def handle(server, raw):
+    path = raw.path.rstrip("/")
+    method = raw.method
+    body = _body(raw)
+    if body is None:
+        return _error(400, "the body must be a JSON object")
+    handler = _ROUTES.get((method, path))
+    if handler is None:
+        known = sorted({p for (_m, p) in _ROUTES})
+        if path in known:
+            return _error(405, "method %s not allowed on %s" % (method, path))
+        return _error(404, "unknown control endpoint %s (known: %s)" % (path, ", ".join(known)))
+    return handler(server, raw, body)
+
+
+def _info(server, _raw, _body_):
+    return _json({
+        "version": str(server.version), "label": server.version.label,
+        "harbor_version": server.version.harbor_version, "url": server.url,
+        "spec_file": server.version.spec_file, "spec_dir": str(server.spec_dir) if server.spec_dir else None,
+        "contract_enabled": server.contract_enabled, "ca_path": server.ca_path,
+        "overlays": server.spec.overlays if server.spec else [],
+    })
+
+
+def _get_requests(server, raw, _body_):
+    since = None
+    values = raw.query.get("since")
+    if values:
+        try:
+            since = int(values[-1])
+        except ValueError:
+            return _error(400, "since must be an integer")
+    entries = server.log.entries(since=since, writes_only=_flag(raw, "writes"))
+    return _json({"last_seq": server.log.last_seq, "count": len(entries), "requests": entries})
+
+
+def _clear_requests(server, _raw, _body_):
+    server.clear_requests()
+    return _json({"last_seq": server.log.last_seq})
+
+
+def _get_violations(server, _raw, _body_):
+    violations = server.violations
+    return _json({"count": len(violations), "violations": violations})
+
+
+def _clear_violations(server, _raw, _body_):
+    server.clear_violations()
+    return _json({})
+
+
+def _reset(server, _raw, _body_):
+    server.reset()
+    return _json({"reset": True})
+
+
+def _get_faults(server, _raw, _body_):
+    return _json({"faults": server.faults.list()})
+
+
+def _add_fault(server, _raw, body):
+    try:
+        rule = server.add_fault(body)
+    except FaultError as err:
+        return _error(400, str(err))
+    return _json(rule, 201)
+
+
+def _clear_faults(server, _raw, _body_):
+    server.clear_faults()
+    return _json({"faults": []})
+
+
+def _get_health(server, _raw, _body_):
+    with server.lock:
+        return _json(dict(server.state.health))
+
+
+def _set_health(server, _raw, body):
+    changes = {}
+    if "component" in body:
+        changes[body["component"]] = (bool(body.get("healthy", False)), body.get("error"))
+    for name, healthy in (body.get("components") or {}).items():
+        changes[name] = (bool(healthy), None)
+    if not changes:
+        return _error(400, 'send {"component": NAME, "healthy": BOOL} or {"components": {NAME: BOOL}}')
+    for name, (healthy, error) in changes.items():
+        server.set_health(name, healthy, error)
+    return _get_health(server, None, None)
+
+
+def _add_repository(server, _raw, body):
+    ref = body.get("project")
+    if ref is None or not body.get("name"):
+        return _error(400, 'send {"project": NAME_OR_ID, "name": REPO, "size": BYTES}')
+    with server.lock:
+        kind = "id" if isinstance(ref, int) else "name"
+        project = projects.lookup(server.state, (kind, ref))
+        if project is None:
+            return _error(404, "project %s not found" % ref)
+        repo = projects.add_repository(server.state, project, body["name"], body.get("size", 0),
+                                       body.get("artifact_count", 0))
+    return _json(repo, 201)
+
+
+def _add_user(server, _raw, body):
+    if not body.get("username") or not body.get("password"):
+        return _error(400, 'send {"username": NAME, "password": PASSWORD}')
+    with server.lock:
+        if users.find_user(server.state, body["username"]) is not None:
+            return _error(409, "user %s exists" % body["username"])
+        user = users.add_user(server.state, body["username"], body["password"],
+                              email=body.get("email", "%s@example.com" % body["username"]),
+                              realname=body.get("realname", body["username"]), sysadmin=bool(body.get("sysadmin")))
+    return _json(users.serialize(user), 201)
+
+
+_ROUTES = {
+    ("GET", "/_fake/info"): _info,
+    ("GET", "/_fake/requests"): _get_requests,
+    ("DELETE", "/_fake/requests"): _clear_requests,
+    ("GET", "/_fake/violations"): _get_violations,
+    ("DELETE", "/_fake/violations"): _clear_violations,
+    ("POST", "/_fake/reset"): _reset,
+    ("GET", "/_fake/faults"): _get_faults,
+    ("POST", "/_fake/faults"): _add_fault,
+    ("DELETE", "/_fake/faults"): _clear_faults,
+    ("GET", "/_fake/health"): _get_health,
+    ("POST", "/_fake/health"): _set_health,
+    ("POST", "/_fake/repositories"): _add_repository,
+    ("POST", "/_fake/users"): _add_user,
+}

@@ -1,0 +1,24 @@
+"""Resource modules of the fake, one per resource group.
+
+Every module listed in ``MODULES`` provides:
+
+* ``ROUTES``: a ``framework.routing.RouteTable`` with its handlers;
+* optionally ``init_state(state)``: create its stores on a fresh State
+  (called in list order on start and on every reset);
+* optionally ``HOOKS``: ``{hook_name: fn}`` extension points it provides.
+
+To add a resource: write ``resources/<name>.py`` following
+``projects.py``, then append the module here (after the modules whose state
+it uses).
+"""
+
+from . import configurations, project_metadata, projects, quotas, system, users
+
+MODULES = [
+    configurations,
+    system,
+    users,
+    quotas,
+    projects,
+    project_metadata,
+]

@@ -1,0 +1,102 @@
+"""``/ping``, ``/health``, ``/systeminfo`` and ``/statistics`` (api-notes §0, §13)."""
+
+from urllib.parse import urlsplit
+
+from ..framework import auth
+from ..framework.context import now_iso
+from ..framework.response import Response
+from ..framework.routing import RouteTable
+from .configurations import get_config
+
+ROUTES = RouteTable()
+
+COMPONENTS = ("core", "portal", "jobservice", "registry", "registryctl", "database", "redis")
+
+
+def init_state(state):
+    # component name -> None (healthy) or an error message; changed by POST /_fake/health
+    state.health = {name: None for name in components(state)}
+
+
+def components(state):
+    names = list(COMPONENTS)
+    if state.options.with_trivy:
+        names.append("trivy")
+    return names
+
+
+@ROUTES.get("/ping")
+def ping(_ctx):
+    return Response.text("Pong")
+
+
+@ROUTES.get("/health")
+def health(ctx):
+    items = []
+    for name in components(ctx.state):
+        error = ctx.state.health.get(name)
+        item = {"name": name, "status": "healthy" if error is None else "unhealthy"}
+        if error is not None:
+            item["error"] = error
+        items.append(item)
+    overall = "healthy" if all(i["status"] == "healthy" for i in items) else "unhealthy"
+    return Response.json({"status": overall, "components": items})
+
+
+@ROUTES.get("/systeminfo")
+def systeminfo(ctx):
+    state = ctx.state
+    mode = get_config(state, "auth_mode")
+    body = {
+        "auth_mode": mode,
+        "primary_auth_mode": get_config(state, "primary_auth_mode"),
+        "self_registration": get_config(state, "self_registration"),
+        "banner_message": get_config(state, "banner_message"),
+    }
+    if mode == "oidc_auth":
+        body["oidc_provider_name"] = get_config(state, "oidc_name")
+    if mode == "http_auth":
+        body["authproxy_settings"] = {
+            "endpoint": get_config(state, "http_authproxy_endpoint"),
+            "tokenreivew_endpoint": get_config(state, "http_authproxy_tokenreview_endpoint"),
+            "skip_search": get_config(state, "http_authproxy_skip_search"),
+            "verify_cert": get_config(state, "http_authproxy_verify_cert"),
+            "server_certificate": get_config(state, "http_authproxy_server_certificate"),
+        }
+    if ctx.principal.authenticated:
+        external = state.options.external_url
+        body.update({
+            "harbor_version": ctx.version.harbor_version,
+            "external_url": external,
+            "registry_url": urlsplit(external).netloc,
+            "read_only": get_config(state, "read_only"),
+            "has_ca_root": ctx.server.tls,
+            "project_creation_restriction": get_config(state, "project_creation_restriction"),
+            "registry_storage_provider_name": "filesystem",
+            "notification_enable": get_config(state, "notification_enable"),
+            "current_time": now_iso(),
+        })
+    return Response.json(body)
+
+
+@ROUTES.get("/statistics")
+def statistics(ctx):
+    auth.require_authenticated(ctx)
+    state = ctx.state
+    body = {
+        "private_project_count": 0, "private_repo_count": 0, "public_project_count": 0, "public_repo_count": 0,
+        "total_project_count": 0, "total_repo_count": 0, "total_storage_consumption": 0,
+    }
+    for project in state.projects.values():
+        repos = [r for r in state.repositories if r["project_id"] == project["project_id"]]
+        if auth.is_public(project):
+            body["public_project_count"] += 1
+            body["public_repo_count"] += len(repos)
+        elif auth.has_permission(ctx, project, "project", "read"):
+            body["private_project_count"] += 1
+            body["private_repo_count"] += len(repos)
+    if ctx.principal.sysadmin:
+        body["total_project_count"] = len(state.projects)
+        body["total_repo_count"] = len(state.repositories)
+        body["total_storage_consumption"] = sum(r.get("size", 0) for r in state.repositories)
+    return Response.json(body)

@@ -1,0 +1,253 @@
+"""``/users*``: db users (enough for auth and the auth_mode lock; api-notes §13, errata E1).
+
+``admin`` is user 1 (password from the server options).  Tests and the
+control API can add users with ``add_user(state, ...)``.
+"""
+
+import re
+
+from ..framework import auth
+from ..framework.context import now_iso
+from ..framework.errors import HarborError, bad_request, conflict, forbidden, not_found
+from ..framework.paging import paginate
+from ..framework.query import filter_items
+from ..framework.response import Response
+from ..framework.routing import RouteTable
+from .configurations import get_config
+
+ROUTES = RouteTable()
+
+_EMAIL_RE = re.compile(r"^[a-zA-Z0-9.!#$%&'*+/=?^_`{|}~-]+@[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?"
+                       r"(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)*$")
+_ILLEGAL_USERNAME = set(',"~#%$')
+PASSWORD_MESSAGE = ("the password or secret must be longer than 8 chars with at least 1 uppercase letter, "
+                    "1 lowercase letter and 1 number")
+
+SYSTEM_PERMISSIONS = [
+    ("audit-log", "list"), ("project", "list"), ("project", "create"), ("registry", "list"), ("registry", "create"),
+    ("replication-policy", "list"), ("replication-policy", "create"), ("configuration", "read"),
+    ("configuration", "update"), ("user", "list"), ("user", "create"), ("quota", "read"), ("quota", "update"),
+    ("robot", "list"), ("robot", "create"), ("garbage-collection", "create"), ("scan-all", "create"),
+    ("scanner", "list"), ("label", "create"), ("purge-audit", "create"), ("ldap-user", "list"),
+]
+PROJECT_PERMISSIONS = [
+    ("project", "read"), ("project", "update"), ("project", "delete"), ("metadata", "read"), ("metadata", "list"),
+    ("metadata", "create"), ("metadata", "update"), ("metadata", "delete"), ("member", "list"), ("member", "create"),
+    ("repository", "list"), ("repository", "pull"), ("repository", "push"), ("repository", "delete"),
+    ("artifact", "read"), ("artifact", "list"), ("artifact", "delete"), ("tag", "list"), ("tag", "create"),
+    ("robot", "list"), ("robot", "create"), ("quota", "read"), ("tag-retention", "read"),
+    ("tag-retention", "update"), ("immutable-tag", "list"), ("immutable-tag", "create"),
+    ("notification-policy", "list"), ("notification-policy", "create"), ("scan", "create"), ("log", "list"),
+]
+
+
+def init_state(state):
+    state.users = {}
+    state.members = []  # {"id", "project_id", "entity_type": "u"|"g", "entity_id", "role_id"}
+    add_user(state, "admin", state.options.admin_password, email="admin@example.com",
+             realname="system admin", comment="admin user", sysadmin=True)  # user id 1
+
+
+def add_user(state, username, password, email="", realname="", comment="", sysadmin=False):
+    state.remember_secret(password)
+    """Insert a db user (no validation) and return its record."""
+    now = now_iso()
+    user = {
+        "user_id": state.next_id("user"), "username": username, "password": password, "email": email,
+        "realname": realname, "comment": comment, "sysadmin_flag": sysadmin, "creation_time": now,
+        "update_time": now,
+    }
+    state.users[user["user_id"]] = user
+    return user
+
+
+def find_user(state, username):
+    for user in state.users.values():
+        if user["username"] == username:
+            return user
+    return None
+
+
+def serialize(user):
+    return {
+        "user_id": user["user_id"], "username": user["username"], "email": user["email"],
+        "realname": user["realname"], "comment": user["comment"], "sysadmin_flag": user["sysadmin_flag"],
+        "admin_role_in_auth": False, "creation_time": user["creation_time"], "update_time": user["update_time"],
+    }
+
+
+def valid_password(password):
+    return (isinstance(password, str) and 8 <= len(password) <= 128 and re.search(r"[A-Z]", password)
+            and re.search(r"[a-z]", password) and re.search(r"[0-9]", password))
+
+
+def _get_user(ctx):
+    user = ctx.state.users.get(ctx.path_int("user_id"))
+    if user is None:
+        raise not_found("user %s not found" % ctx.params["user_id"])
+    return user
+
+
+def _require_self_or_admin(ctx, user):
+    auth.require_authenticated(ctx)
+    if not ctx.principal.sysadmin and ctx.principal.user_id != user["user_id"]:
+        raise forbidden("forbidden")
+
+
+def _validate_profile(body, creating):
+    email = body.get("email") or ""
+    realname = body.get("realname") or ""
+    comment = body.get("comment") or ""
+    if creating or "email" in body:
+        if not email:
+            raise bad_request("email is required")
+        if not _EMAIL_RE.match(email):
+            raise bad_request("email is invalid")
+    if (creating or "realname" in body) and not realname:
+        raise bad_request("realname is required")
+    if len(realname) > 255:
+        raise bad_request("realname with illegal length")
+    if len(comment) > 30:
+        raise bad_request("comment with illegal length")
+
+
+@ROUTES.get("/users")
+def list_users(ctx):
+    auth.require_sysadmin(ctx)
+    users = filter_items(ctx, sorted(ctx.state.users.values(), key=lambda u: u["user_id"]),
+                         {"username": "username", "email": "email", "user_id": "user_id", "realname": "realname"},
+                         sortable={"username": "username", "user_id": "user_id", "creation_time": "creation_time"})
+    return paginate(ctx, users, serialize)
+
+
+@ROUTES.post("/users")
+def create_user(ctx):
+    state = ctx.state
+    if not ctx.principal.authenticated:
+        if not get_config(state, "self_registration"):
+            raise HarborError(401, "unauthorized")
+    elif not ctx.principal.sysadmin:
+        raise forbidden("forbidden")
+    if get_config(state, "auth_mode") != "db_auth":
+        raise forbidden("create user is not allowed when the auth mode is not db_auth")
+    body = ctx.json_object()
+    username = body.get("username") or ""
+    if not username:
+        raise bad_request("username is required")
+    if set(username) & _ILLEGAL_USERNAME:
+        raise bad_request("username %s contains illegal characters" % username)
+    _validate_profile(body, creating=True)
+    if not valid_password(body.get("password")):
+        raise bad_request(PASSWORD_MESSAGE)
+    if find_user(state, username) is not None:
+        raise conflict("username %s is already used" % username)
+    if any(u["email"] == body["email"] for u in state.users.values()):
+        raise conflict("email %s is already used" % body["email"])
+    user = add_user(state, username, body["password"], email=body["email"], realname=body["realname"],
+                    comment=body.get("comment") or "")
+    return Response.created(ctx.location(user["user_id"]))
+
+
+@ROUTES.get("/users/current")
+def current_user(ctx):
+    principal = ctx.principal
+    if not principal.authenticated:
+        raise HarborError(401, "unauthorized")
+    if principal.kind != "user":
+        raise HarborError(412, "get current user not available for security context: %s" % principal.kind)
+    return Response.json(serialize(ctx.state.users[principal.user_id]))
+
+
+@ROUTES.get("/users/current/permissions")
+def current_permissions(ctx):
+    auth.require_authenticated(ctx)
+    scope = ctx.query_str("scope") or "/"
+    relative = ctx.query_bool("relative", False)
+    match = re.match(r"^/project/(\d+)$", scope)
+    result = []
+    if match:
+        project = ctx.state.projects.get(int(match.group(1)))
+        if project is not None:
+            for resource, action in PROJECT_PERMISSIONS:
+                if auth.has_permission(ctx, project, resource, action):
+                    name = resource if relative else "%s/%s" % (scope, resource)
+                    result.append({"resource": name, "action": action})
+    else:
+        for resource, action in SYSTEM_PERMISSIONS:
+            if auth.has_permission(ctx, None, resource, action):
+                result.append({"resource": resource if relative else "/system/%s" % resource, "action": action})
+    return Response.json(result)
+
+
+@ROUTES.get("/users/search")
+def search_users(ctx):
+    auth.require_authenticated(ctx)
+    username = ctx.query_str("username", required=True)
+    users = [u for u in sorted(ctx.state.users.values(), key=lambda u: u["user_id"])
+             if username.lower() in u["username"].lower()]
+    return paginate(ctx, users, lambda u: {"user_id": u["user_id"], "username": u["username"]})
+
+
+@ROUTES.get("/users/{user_id}")
+def get_user(ctx):
+    auth.require_authenticated(ctx)
+    user = _get_user(ctx)
+    _require_self_or_admin(ctx, user)
+    return Response.json(serialize(user))
+
+
+@ROUTES.put("/users/{user_id}")
+def update_user(ctx):
+    auth.require_authenticated(ctx)
+    user = _get_user(ctx)
+    _require_self_or_admin(ctx, user)
+    body = ctx.json_object()
+    _validate_profile(body, creating=False)
+    for key in ("email", "realname", "comment"):
+        if key in body and body[key] is not None:
+            user[key] = body[key]
+    user["update_time"] = now_iso()
+    return Response.ok()
+
+
+@ROUTES.delete("/users/{user_id}")
+def delete_user(ctx):
+    auth.require_sysadmin(ctx)
+    user = _get_user(ctx)
+    if user["user_id"] == 1 or user["user_id"] == ctx.principal.user_id:
+        raise forbidden("can not delete the admin user or yourself")
+    del ctx.state.users[user["user_id"]]
+    ctx.state.members[:] = [m for m in ctx.state.members
+                            if not (m["entity_type"] == "u" and m["entity_id"] == user["user_id"])]
+    return Response.ok()
+
+
+@ROUTES.put("/users/{user_id}/sysadmin")
+def set_sysadmin(ctx):
+    auth.require_sysadmin(ctx)
+    user = _get_user(ctx)
+    body = ctx.json_object()
+    if user["user_id"] == 1:
+        raise forbidden("can not change the admin flag of the admin user")
+    user["sysadmin_flag"] = bool(body.get("sysadmin_flag"))
+    user["update_time"] = now_iso()
+    return Response.ok()
+
+
+@ROUTES.put("/users/{user_id}/password")
+def update_password(ctx):
+    auth.require_authenticated(ctx)
+    user = _get_user(ctx)
+    _require_self_or_admin(ctx, user)
+    body = ctx.json_object()
+    new = body.get("new_password") or ""
+    if not ctx.principal.sysadmin or ctx.principal.user_id == user["user_id"]:
+        if body.get("old_password") != user["password"]:
+            raise forbidden("the old password is not correct")
+        if new == user["password"]:
+            raise bad_request("the new password can not be same with the old one")
+    if not valid_password(new):
+        raise bad_request(PASSWORD_MESSAGE)
+    user["password"] = ctx.state.remember_secret(new)
+    user["update_time"] = now_iso()
+    return Response.ok()
