@@ -48,6 +48,7 @@ USER_AGENT = "harbor_ops.harbor"
 # Statuses after which an idempotent request is sent again.
 RETRY_STATUSES = frozenset((429, 502, 503, 504))
 IDEMPOTENT_METHODS = frozenset(("GET", "HEAD", "PUT", "DELETE"))
+PROJECT_NAME_HEADER = {"X-Is-Resource-Name": "true"}
 VERSION_RE = re.compile(r"^v?(\d+)\.(\d+)(?:\.(\d+))?")
 
 # Connection options of every API module; documented once in plugins/doc_fragments/harbor.py.
@@ -334,6 +335,18 @@ class HarborClient(object):
             if not items:
                 return
             page += 1
+
+    def get_project(self, name):
+        """A project by name (``X-Is-Resource-Name``: a project may be called "123"), or None."""
+        return self.get("/projects/" + quote_path(name), headers=PROJECT_NAME_HEADER, missing_ok=True)
+
+    def require_project(self, name):
+        """A project by name; a clear error when it does not exist (modules scoped to a project use it)."""
+        project = self.get_project(name)
+        if project is None:
+            raise HarborError("project %s does not exist in Harbor at %s" % (name, self.base_url), status=404,
+                              method="GET", path="/projects/" + quote_path(name))
+        return project
 
     def find_by_name(self, path, name, key="name", params=None, headers=None):
         """Exactly one object whose ``key`` equals ``name``, from a (fuzzy or unfiltered) list."""

@@ -46,3 +46,57 @@ def parse_storage(value, option="storage_quota"):
     if number > MAX_STORAGE_BYTES:
         return None, "%s %r exceeds Harbor's maximum of 1024 TB" % (option, value)
     return number, None
+
+
+# Harbor schedules use 6-field cron expressions with a seconds field first (robfig/cron), e.g. "0 0 3 * * *".
+_CRON_FIELDS = (
+    ("second", 0, 59, None),
+    ("minute", 0, 59, None),
+    ("hour", 0, 23, None),
+    ("day of month", 1, 31, None),
+    ("month", 1, 12, ("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC")),
+    ("day of week", 0, 6, ("SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT")),
+)
+
+
+def _cron_value(text, low, high, names):
+    if names and text.upper() in names:
+        return names.index(text.upper()) + low
+    if not text.isdigit():
+        return None
+    value = int(text)
+    return value if low <= value <= high else None
+
+
+def _check_cron_field(text, name, low, high, names):
+    for item in text.split(","):
+        base, _sep, step = item.partition("/")
+        if step and (not step.isdigit() or int(step) == 0):
+            return "the step %r of the %s field must be a positive number" % (step, name)
+        if base in ("*", "?"):
+            if base == "?" and name not in ("day of month", "day of week"):
+                return "'?' is only allowed in the day-of-month and day-of-week fields"
+            continue
+        first, _dash, last = base.partition("-")
+        start = _cron_value(first, low, high, names)
+        end = _cron_value(last, low, high, names) if last else start
+        if start is None or end is None or start > end:
+            return "%r is not a valid %s (%d-%d)" % (item, name, low, high)
+    return None
+
+
+def check_cron(value, option="cron", minute_must_be_fixed=False):
+    """Check a Harbor cron expression: 6 fields, seconds first and 0 (Harbor refuses anything else)."""
+    fields = (value or "").split()
+    if len(fields) != 6:
+        return ("%s %r must have 6 fields (second minute hour day-of-month month day-of-week), "
+                "for example '0 0 3 * * *' for 03:00 every day" % (option, value))
+    for text, (name, low, high, names) in zip(fields, _CRON_FIELDS):
+        problem = _check_cron_field(text, name, low, high, names)
+        if problem:
+            return "%s %r: %s" % (option, value, problem)
+    if fields[0] != "0":
+        return "%s %r: Harbor wants the first (seconds) field to be 0" % (option, value)
+    if minute_must_be_fixed and fields[1] == "*":
+        return "%s %r: Harbor refuses '*' in the minute field here (it would run every minute)" % (option, value)
+    return None

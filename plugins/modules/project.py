@@ -162,14 +162,13 @@ project:
       sample: 536870912000
 """
 
-from ansible_collections.harbor_ops.harbor.plugins.module_utils._api import quote_path
+from ansible_collections.harbor_ops.harbor.plugins.module_utils._api import PROJECT_NAME_HEADER, quote_path
 from ansible_collections.harbor_ops.harbor.plugins.module_utils._resource import HarborResource, bool_string
 from ansible_collections.harbor_ops.harbor.plugins.module_utils._validate import check_name, parse_storage
 
 BOOL_METADATA = ("public", "auto_scan", "prevent_vul", "reuse_sys_cve_allowlist", "enable_content_trust",
                  "enable_content_trust_cosign", "auto_sbom_generation", "proxy_cache_local_on_not_found")
 INT_METADATA = ("proxy_speed_kb", "max_upstream_conn")
-NAME_HEADER = {"X-Is-Resource-Name": "true"}
 
 
 class Project(HarborResource):
@@ -198,7 +197,7 @@ class Project(HarborResource):
         return "/projects/" + quote_path(self.params["name"])
 
     def find(self):
-        project = self.client.get(self.path, headers=NAME_HEADER, missing_ok=True)
+        project = self.client.get_project(self.params["name"])
         if project is None:
             return None
         # Harbor stores only the metadata keys that were ever set; a missing flag means "false".
@@ -245,7 +244,7 @@ class Project(HarborResource):
             self.fail("project %s: proxy_cache_registry cannot be changed after creation (Harbor ignores it on "
                       "update); delete and recreate the project instead" % current["name"])
         if changes.get("metadata"):
-            self.client.put(self.path, dict(metadata=changes["metadata"]), headers=NAME_HEADER)
+            self.client.put(self.path, dict(metadata=changes["metadata"]), headers=PROJECT_NAME_HEADER)
         if "storage_limit" in changes:
             quota = self.quota(current["project_id"])
             if quota is None:
@@ -254,7 +253,7 @@ class Project(HarborResource):
         return self.find()
 
     def delete(self, current):
-        self.client.delete(self.path, headers=NAME_HEADER)
+        self.client.delete(self.path, headers=PROJECT_NAME_HEADER)
 
 
 def main():

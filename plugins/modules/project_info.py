@@ -72,7 +72,6 @@ projects:
         auto_scan: "true"
 """
 
-from ansible_collections.harbor_ops.harbor.plugins.module_utils._api import quote_path
 from ansible_collections.harbor_ops.harbor.plugins.module_utils._resource import HarborInfo
 from ansible_collections.harbor_ops.harbor.plugins.module_utils._validate import check_name
 
@@ -90,8 +89,7 @@ class ProjectInfo(HarborInfo):
     def gather(self):
         name, public, owner = self.params["name"], self.params["public"], self.params["owner"]
         if name is not None:
-            project = self.client.get("/projects/" + quote_path(name), headers={"X-Is-Resource-Name": "true"},
-                                      missing_ok=True)
+            project = self.client.get_project(name)
             found = [project] if project else []
         else:
             query = dict((key, value) for key, value in (("public", public), ("owner", owner)) if value is not None)
