@@ -13,7 +13,9 @@ DELETE   /_fake/faults                remove all rules
 GET      /_fake/health                component -> error (null = healthy)
 POST     /_fake/health                {"component": "redis", "healthy": false, "error": "..."}
                                       or {"components": {"redis": false, "core": true}}
-POST     /_fake/repositories          {"project": "name-or-id", "name": "app", "size": 1024}
+POST     /_fake/repositories          {"project": "name-or-id", "name": "app", "size": 1024} (one artifact)
+POST     /_fake/artifacts             {"project", "repository", "tags": [...], "size", "digest"?, "push_time"?,
+                                      "pull_time"?, "packages"?, "labels"?} (see resources/artifacts.py)
 POST     /_fake/users                 {"username", "password", "email"?, "sysadmin"?}
 =======  ===========================  =================================================
 """
@@ -21,7 +23,7 @@ POST     /_fake/users                 {"username", "password", "email"?, "sysadm
 import json
 
 from .framework.response import Response
-from .resources import projects, users
+from .resources import artifacts, projects, users
 from .transport.faults import FaultError
 
 
@@ -149,9 +151,27 @@ def _add_repository(server, _raw, body):
         project = projects.lookup(server.state, (kind, ref))
         if project is None:
             return _error(404, "project %s not found" % ref)
-        repo = projects.add_repository(server.state, project, body["name"], body.get("size", 0),
-                                       body.get("artifact_count", 0))
-    return _json(repo, 201)
+        artifacts.push_artifact(server.state, project, body["name"], size=body.get("size", 0))
+        repo = artifacts.find_repository(server.state, project, body["name"])
+    return _json(artifacts.serialize_repository(server.state, repo), 201)
+
+
+def _push_artifact(server, _raw, body):
+    ref = body.get("project")
+    if ref is None or not body.get("repository"):
+        return _error(400, 'send {"project": NAME_OR_ID, "repository": NAME, "tags": [...], "size": BYTES, '
+                           '"digest"?, "push_time"?, "pull_time"?, "packages"?, "labels"?}')
+    with server.lock:
+        kind = "id" if isinstance(ref, int) else "name"
+        project = projects.lookup(server.state, (kind, ref))
+        if project is None:
+            return _error(404, "project %s not found" % ref)
+        artifact = artifacts.push_artifact(
+            server.state, project, body["repository"], tags=body.get("tags") or [], size=body.get("size", 1024),
+            digest=body.get("digest"), push_time=body.get("push_time"), pull_time=body.get("pull_time"),
+            packages=body.get("packages"), labels=body.get("labels"))
+    return _json({"id": artifact["id"], "digest": artifact["digest"], "repository": artifact["repository_name"],
+                  "tags": [t["name"] for t in artifact["tags"]]}, 201)
 
 
 def _add_user(server, _raw, body):
@@ -179,5 +199,6 @@ _ROUTES = {
     ("GET", "/_fake/health"): _get_health,
     ("POST", "/_fake/health"): _set_health,
     ("POST", "/_fake/repositories"): _add_repository,
+    ("POST", "/_fake/artifacts"): _push_artifact,
     ("POST", "/_fake/users"): _add_user,
 }

@@ -82,9 +82,10 @@ class _RobotAuth:
     HOOKS = {"authenticate_robot": _authenticate}
 
     @staticmethod
-    @ROUTES.get("/projects/{project_name_or_id}/repositories")
-    def _repositories(ctx):
-        project = lookup(ctx.state, ctx.name_or_id())
+    # an endpoint no resource of the fake serves (P2P preheat), guarded like a push
+    @ROUTES.get("/projects/{project_name}/preheat/providers")
+    def _providers(ctx):
+        project = lookup(ctx.state, ("name", ctx.params["project_name"]))
         require(ctx, project, "repository", "push")
         return Response.json([], headers={"X-Total-Count": "0"})
 
@@ -101,10 +102,10 @@ def test_robot_principal_and_permission_helper():
                              auth=robot, timeout=10)
         assert perms.status_code == 200
         assert perms.json() == [{"resource": "repository", "action": "push"}]
-        assert requests.get(url + "/projects/library/repositories", auth=robot, timeout=10).status_code == 200
-        assert requests.get(url + "/projects/library/repositories", timeout=10).status_code == 401
+        assert requests.get(url + "/projects/library/preheat/providers", auth=robot, timeout=10).status_code == 200
+        assert requests.get(url + "/projects/library/preheat/providers", timeout=10).status_code == 401
         requests.post(server.url + "/_fake/users", json={"username": "joe", "password": "Joe12345"}, timeout=10)
-        assert requests.get(url + "/projects/library/repositories", auth=("joe", "Joe12345"),
+        assert requests.get(url + "/projects/library/preheat/providers", auth=("joe", "Joe12345"),
                             timeout=10).status_code == 403
         # a project robot cannot create projects
         denied = requests.post(url + "/projects", json={"project_name": "x"}, auth=robot, timeout=10)

@@ -55,6 +55,7 @@ def to_draft4(schema):
     """Convert a Swagger 2.0 schema to JSON Schema Draft 4.
 
     * objects with ``properties`` and no ``additionalProperties`` are closed;
+    * a bare ``type: object`` (no properties) is free-form: any value;
     * ``x-nullable`` / ``x-isnullable`` add ``null`` to the type;
     * vendor keys, descriptions, examples and ``readOnly`` are dropped;
     * ``$ref`` siblings are ignored (Swagger 2.0 semantics).
@@ -64,6 +65,9 @@ def to_draft4(schema):
     if "$ref" in schema:
         ref = {"$ref": schema["$ref"]}
         return {"anyOf": [ref, {"type": "null"}]} if is_nullable(schema) else ref
+    if schema.get("type") == "object" and not any(k in schema for k in ("properties", "additionalProperties", "allOf")):
+        # go-swagger maps a bare ``type: object`` to interface{}: any JSON value (contract-notes)
+        return {}
     out = {k: schema[k] for k in _SCHEMA_KEYWORDS if k in schema}
     if out.get("type") == "file":
         del out["type"]

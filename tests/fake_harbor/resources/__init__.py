@@ -12,7 +12,7 @@ To add a resource: write ``resources/<name>.py`` following
 it uses).
 """
 
-from . import configurations, project_metadata, projects, quotas, system, users
+from . import artifacts, configurations, project_metadata, projects, quotas, system, users
 
 MODULES = [
     configurations,
@@ -21,4 +21,5 @@ MODULES = [
     quotas,
     projects,
     project_metadata,
+    artifacts,
 ]

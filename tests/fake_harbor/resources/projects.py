@@ -6,7 +6,6 @@ simplified).  Other resources use:
 * ``project_access(ctx, resource, action)`` / ``require_project(...)``:
   resolve ``{project_name_or_id}`` with Harbor's permission-first order;
 * ``lookup(state, ("id", 12) | ("name", "foo"))``;
-* ``add_repository(state, project, name, size)`` to seed repositories.
 """
 
 import re
@@ -43,7 +42,7 @@ def metadata_keys(version):
 
 def init_state(state):
     state.projects = {}
-    state.repositories = []  # {"id", "project_id", "name", "size", "artifact_count", "creation_time"}
+    state.repositories = []  # see resources/artifacts.py
     library = _insert(state, "library", owner_id=1, metadata={"public": "true"})
     quotas.create_project_quota(state, library, get_config(state, "storage_per_project"))
 
@@ -100,17 +99,6 @@ def require_project(ctx, resource="project", action="read", param="project_name_
     if project is None:
         raise not_found_error(ctx, param)
     return project
-
-
-def add_repository(state, project, name, size=0, artifact_count=0):
-    """Seed a repository (the repositories resource is not written yet)."""
-    repo = {
-        "id": state.next_id("repository"), "project_id": project["project_id"],
-        "name": "%s/%s" % (project["name"], name), "size": int(size), "artifact_count": int(artifact_count),
-        "creation_time": now_iso(),
-    }
-    state.repositories.append(repo)
-    return repo
 
 
 def repo_count(state, project):

@@ -58,7 +58,8 @@ def delete_project_quota(state, project_id):
 
 
 def used_storage(state, project_id):
-    return sum(r.get("size", 0) for r in state.repositories if r["project_id"] == project_id)
+    """The sum of the project's artifact sizes (resources/artifacts.py)."""
+    return sum(a["size"] for a in getattr(state, "artifacts", {}).values() if a["project_id"] == project_id)
 
 
 def serialize(state, quota):

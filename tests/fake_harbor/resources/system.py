@@ -98,5 +98,5 @@ def statistics(ctx):
     if ctx.principal.sysadmin:
         body["total_project_count"] = len(state.projects)
         body["total_repo_count"] = len(state.repositories)
-        body["total_storage_consumption"] = sum(r.get("size", 0) for r in state.repositories)
+        body["total_storage_consumption"] = sum(a["size"] for a in getattr(state, "artifacts", {}).values())
     return Response.json(body)
