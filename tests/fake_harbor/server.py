@@ -23,6 +23,7 @@ from http.cookies import CookieError, SimpleCookie
 
 from . import control, resources
 from .contract.spec import find_spec_dir, load_spec
+from .registry import RegistryFront
 from .contract.validator import ContractChecker
 from .framework.auth import Authenticator
 from .framework.context import RequestContext
@@ -75,10 +76,13 @@ class FakeHarbor:
     :param config: initial configuration overrides, e.g. {"self_registration": True}
     :param extra_modules: additional resource modules (objects with ROUTES and
         optional init_state / HOOKS), e.g. a test-only endpoint
+    :param registry: also serve the registry protocol (``/v2/``, ``/service/token``) through a real
+        distribution registry (Debian's docker-registry), see registry.py
     """
 
     def __init__(self, version="2.15", tls=False, host="127.0.0.1", port=0, admin_password="Harbor12345",
-                 spec_dir=None, with_trivy=True, auth_fail_delay=1.5, contract=True, config=None, extra_modules=()):
+                 spec_dir=None, with_trivy=True, auth_fail_delay=1.5, contract=True, config=None, extra_modules=(),
+                 registry=False):
         self.version = version if isinstance(version, HarborVersion) else HarborVersion(version)
         self.tls = tls
         self.host = host
@@ -93,6 +97,7 @@ class FakeHarbor:
         self.log = RequestLog()
         self.faults = FaultSet()
         self.authenticator = Authenticator(auth_fail_delay)
+        self.registry = RegistryFront(self) if registry else None
         self._violations = []
         self._violation_lock = threading.Lock()
         self.spec_dir = find_spec_dir(spec_dir)
@@ -126,6 +131,8 @@ class FakeHarbor:
         self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.1},
                                         name="fake-harbor-%s" % self.port, daemon=True)
         self._thread.start()
+        if self.registry is not None:
+            self.registry.start()
         return self
 
     def stop(self):
@@ -134,6 +141,8 @@ class FakeHarbor:
             self._httpd.server_close()
             self._thread.join(5)
             self._httpd = None
+        if self.registry is not None:
+            self.registry.close()
 
     def __enter__(self):
         return self.start()
@@ -166,6 +175,8 @@ class FakeHarbor:
             self.authenticator = Authenticator(self.authenticator.fail_delay)
             with self._violation_lock:
                 self._violations = []
+        if self.registry is not None:
+            self.registry.reset()
 
     # -- observation -------------------------------------------------------------
     @property
@@ -212,6 +223,8 @@ class FakeHarbor:
     def handle(self, raw):
         if raw.path == "/_fake" or raw.path.startswith("/_fake/"):
             return control.handle(self, raw)
+        if self.registry is not None and (raw.path in ("/v2", "/service/token") or raw.path.startswith("/v2/")):
+            return self.registry.handle(raw)
         request_id = raw.headers.get("X-Request-Id") or str(uuid.uuid4())
         has_sid = _has_sid_cookie(raw.headers)
         entry = {

@@ -61,8 +61,17 @@ def fakes():
         fake.stop()
 
 
+def ansible_bin():
+    """Where ansible-playbook comes from: $HARBOR_TEST_ANSIBLE_BIN (a second ansible-core), or this venv."""
+    return os.environ.get("HARBOR_TEST_ANSIBLE_BIN") or os.path.dirname(sys.executable)
+
+
 def ansible_playbook():
-    return shutil.which("ansible-playbook", path=os.path.dirname(sys.executable)) or "ansible-playbook"
+    return shutil.which("ansible-playbook", path=ansible_bin()) or "ansible-playbook"
+
+
+def ansible_python():
+    return os.path.join(ansible_bin(), "python")
 
 
 @pytest.mark.parametrize("version", VERSIONS)
@@ -77,7 +86,7 @@ def test_target(target, version, fakes, collections_path, tmp_path):
     env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=str(collections_path), ANSIBLE_ROLES_PATH=str(TARGETS_DIR),
                ANSIBLE_NOCOLOR="1", ANSIBLE_FORCE_COLOR="0", ANSIBLE_RETRY_FILES_ENABLED="0",
                ANSIBLE_LOCALHOST_WARNING="0", ANSIBLE_INVENTORY_UNPARSED_WARNING="0",
-               ANSIBLE_PYTHON_INTERPRETER=sys.executable, ANSIBLE_LOCAL_TEMP=str(tmp_path / "tmp"))
+               ANSIBLE_PYTHON_INTERPRETER=ansible_python(), ANSIBLE_LOCAL_TEMP=str(tmp_path / "tmp"))
     proc = subprocess.run([ansible_playbook(), str(HERE / "run_target.yml"), "-i", "localhost,", "-c", "local",
                            "-e", "@" + str(vars_file), "-vvv"],
                           env=env, cwd=str(tmp_path), capture_output=True, text=True, timeout=900, check=False)

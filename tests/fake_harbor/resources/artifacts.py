@@ -15,7 +15,8 @@ stand-in reads), later from real pushes through the registry protocol. Other res
 
 * ``find_repository(state, project, name)``, ``find_artifact(state, repo, reference)``, ``repository_artifacts``;
 * ``delete_artifact(state, artifact)`` / ``delete_tag(state, artifact, tag)`` (retention, GC and the API);
-* hooks they may provide: ``artifact_scan_overview(state, artifact, mime_types) -> dict | None`` (scans),
+* hooks called here: ``artifact_deleted(state, artifact)`` after an API delete (the registry removes the
+  manifest); hooks other resources may provide: ``artifact_scan_overview(state, artifact, mime_types) -> dict | None`` (scans),
   ``tag_immutable(state, project, repository_name, tag_name) -> bool | None`` (immutable tag rules).
 
 Storage used by a project (quotas, statistics) is the sum of its artifacts' sizes.
@@ -255,7 +256,10 @@ def delete_repository_handler(ctx):
     for artifact in repository_artifacts(ctx.state, repo):
         if any(_immutable(ctx, project, repo, t["name"]) for t in artifact["tags"]):
             raise precondition(IMMUTABLE_MESSAGE)
+    removed = repository_artifacts(ctx.state, repo)
     delete_repository(ctx.state, repo)
+    for artifact in removed:
+        ctx.server.hooks.all("artifact_deleted", ctx.state, artifact)
     return Response.ok()
 
 
@@ -296,6 +300,7 @@ def delete_artifact_handler(ctx):
     if any(_immutable(ctx, project, repo, t["name"]) for t in artifact["tags"]):
         raise precondition(IMMUTABLE_MESSAGE)
     delete_artifact(ctx.state, artifact)
+    ctx.server.hooks.all("artifact_deleted", ctx.state, artifact)
     return Response.ok()
 
 

@@ -70,13 +70,16 @@ class _Handler(BaseHTTPRequestHandler):
         headers = dict(response.headers)
         if payload or response.status >= 400 or response.body is not None:
             headers.setdefault("Content-Type", response.content_type)
+        # a HEAD answer may carry the length of what a GET would send (the registry protocol relies on it)
+        length = headers.pop("Content-Length", None) if self.command == "HEAD" else None
+        headers.pop("Content-Length", None)
         for name, value in headers.items():
             if isinstance(value, (list, tuple)):
                 for item in value:
                     self.send_header(name, item)
             else:
                 self.send_header(name, str(value))
-        self.send_header("Content-Length", str(len(payload)))
+        self.send_header("Content-Length", str(length if length is not None else len(payload)))
         self.end_headers()
         if self.command != "HEAD" and payload:
             self.wfile.write(payload)
