@@ -307,8 +307,8 @@ class RegistryFront:
                 with self.server.lock:
                     repo = artifacts.find_repository(self.server.state, project, repository)
                     artifact = artifacts.find_artifact(self.server.state, repo, reference) if repo else None
-                    denied = artifact and self.server.hooks.first("artifact_pull_denied", self.server.state,
-                                                                   project, artifact)
+                    hooks = self.server.hooks
+                    denied = artifact and hooks.first("artifact_pull_denied", self.server.state, project, artifact)
                 if artifact is None:
                     return Response(404, {"errors": [{"code": "MANIFEST_UNKNOWN", "message": "manifest unknown"}]})
                 if denied:
@@ -449,4 +449,3 @@ def _split_v2(path):
                 return name, "uploads", rest
             return name, parts[index], rest
     return None, None, None
-

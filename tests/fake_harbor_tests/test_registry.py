@@ -162,9 +162,8 @@ def test_wrong_credentials_are_refused_by_the_token_service(harbor, image):
     source, _digest = image("v1")
     result = push(harbor, source, "library/app:v1", creds=("admin", "wrong"))
     assert result.returncode != 0
-    token = requests.get(harbor.url + "/service/token", params={"service": "harbor-registry",
-                                                                  "scope": "repository:library/app:pull"},
-                         auth=("admin", "wrong"), timeout=10)
+    scope = {"service": "harbor-registry", "scope": "repository:library/app:pull"}
+    token = requests.get(harbor.url + "/service/token", params=scope, auth=("admin", "wrong"), timeout=10)
     assert token.status_code == 401
 
 
