@@ -19,11 +19,11 @@ export ANSIBLE_COLLECTIONS_PATH := $(BUILD)
 export ANSIBLE_NOCOLOR := 1
 export PY_COLORS := 0
 
-.PHONY: test setup apt venv collection sanity units lint changelog docs pytest core221 site clean
+.PHONY: test setup apt venv collection sanity units lint changelog docs pytest molecule core221 site clean
 
 ## test: set up everything, then run every suite (sanity, units, lint, changelog, docs, pytest)
 test: setup
-	@$(MAKE) --no-print-directory -j3 --output-sync=target ansible-test-suites lint changelog docs pytest core221
+	@$(MAKE) --no-print-directory -j3 --output-sync=target ansible-test-suites lint changelog docs pytest molecule core221
 	@echo "make test: all suites passed"
 
 setup: apt venv collection
@@ -76,9 +76,13 @@ docs:
 	cd $(BUILD)/installed && ANSIBLE_COLLECTIONS_PATH=$(BUILD)/installed \
 	  $(BIN)/python $(CURDIR)/tests/tools/check_docs.py ansible_collections/harbor_ops/harbor
 
-PYTEST_DIRS := $(wildcard tests/fake_harbor_tests tests/integration)
+PYTEST_DIRS := $(wildcard tests/fake_harbor_tests tests/integration tests/roles)
 pytest:
 	$(if $(PYTEST_DIRS),$(BIN)/pytest -q -n 2 $(PYTEST_DIRS),@echo "pytest: no suites yet")
+
+## molecule: every role's molecule scenarios on systemd-nspawn test hosts (tests/hosts/README.md)
+molecule:
+	PATH=$(BIN):$$PATH tests/hosts/run-molecule.sh
 
 ## core221: units, sanity and the core integration targets again with ansible-core 2.21 on Python 3.13
 core221:
