@@ -127,6 +127,19 @@ def quote_repository(name):
     return quote(quote(name, safe=""), safe="")
 
 
+def exact_query(value, key="name"):
+    """``params`` that narrow a list to ``key`` = ``value`` with Harbor's ``q=``, or None when ``q`` cannot say it.
+
+    Harbor URL-unescapes ``q`` a second time (so the value is escaped here once more, a literal ``+`` stays a
+    ``+``), splits it on commas and reads a leading ``~ [ { ( \\`` as an operator: such values get None, which
+    means "list everything". Pass the result to ``find_by_name``, which matches exactly on the client side.
+    """
+    text = str(value)
+    if not text or "," in text or text[0] in "~[{(\\":
+        return None
+    return {"q": "%s=%s" % (key, quote(text, safe=""))}
+
+
 def error_text(body):
     """Harbor's error messages as one string, from its ``errors`` body or a plain text."""
     if isinstance(body, dict) and isinstance(body.get("errors"), list):
@@ -291,12 +304,16 @@ class HarborClient(object):
         """DELETE; a 404 counts as already deleted unless ``missing_ok`` is false."""
         return self.request("DELETE", path, headers=headers, missing_ok=missing_ok)
 
-    def create(self, path, body, find, headers=None):
+    def create(self, path, body, find, headers=None, keep_response=False):
         """POST a new object and return ``find()``, the object as Harbor stores it.
 
         A POST is never repeated blindly: after a transport error or a retryable status, ``find()`` is
         asked whether Harbor created the object anyway (the answer may have been lost). If it exists it is
         returned as created; only if it does not is the POST sent again.
+
+        With ``keep_response`` the result is ``(object, response)``: the HarborResponse of the POST that
+        created the object (for a body that is only sent once, such as a robot's secret), or None when the
+        object was found after a lost answer.
         """
         self.ensure_authenticated()
         for attempt in range(self.retries + 1):
@@ -307,12 +324,13 @@ class HarborClient(object):
                     raise
                 resp = None
             if resp is not None and resp.status in (200, 201):
-                return find()
+                found = find()
+                return (found, resp) if keep_response else found
             transient = resp is None or resp.status in RETRY_STATUSES
             if transient or resp.status >= 500:
                 existing = find()
                 if existing is not None:
-                    return existing
+                    return (existing, None) if keep_response else existing
             if not transient or attempt == self.retries:
                 raise self._error("POST", path, resp)
             self._sleep(self._delay(attempt, resp))
@@ -347,6 +365,15 @@ class HarborClient(object):
             raise HarborError("project %s does not exist in Harbor at %s" % (name, self.base_url), status=404,
                               method="GET", path="/projects/" + quote_path(name))
         return project
+
+    def get_user(self, username):
+        """A user by exact name, as ``GET /users/{id}`` returns it, or None.
+
+        ``/users/search`` (any authenticated caller) matches substrings, so the name is checked here; it is a
+        plain query parameter, unlike ``q=`` whose second unescaping would turn a ``+`` into a space.
+        """
+        found = self.find_by_name("/users/search", username, key="username", params=dict(username=username))
+        return None if found is None else self.get("/users/%d" % found["user_id"], missing_ok=True)
 
     def find_by_name(self, path, name, key="name", params=None, headers=None):
         """Exactly one object whose ``key`` equals ``name``, from a (fuzzy or unfiltered) list."""

@@ -97,6 +97,16 @@ def version_text(version):
     return ".".join(str(part) for part in version)
 
 
+def option_value(params, path):
+    """The value of an option given by its path (``oidc.logout`` is ``params["oidc"]["logout"]``), or None."""
+    value = params
+    for name in path.split("."):
+        if not isinstance(value, dict):
+            return None
+        value = value.get(name)
+    return value
+
+
 class HarborModule(AnsibleModule):
     """AnsibleModule with Harbor's connection options, a checked ``url`` and a ``client``."""
 
@@ -148,9 +158,12 @@ class HarborAction(object):
         return None
 
     def check_versions(self):
-        """Refuse options that the connected Harbor does not know (the version is read once per run)."""
+        """Refuse options that the connected Harbor does not know (the version is read once per run).
+
+        An option inside a dict option is named by its path, for example ``oidc.logout``.
+        """
         for option, minimum in self.option_min_versions.items():
-            if self.params.get(option) is not None and self.client.version < minimum:
+            if option_value(self.params, option) is not None and self.client.version < minimum:
                 self.fail("%s needs Harbor %s or later; %s runs %s"
                           % (option, version_text(minimum), self.client.base_url, self.client.version_text))
 
@@ -168,6 +181,9 @@ class HarborResource(HarborAction):
     result_key = "object"
     #: keys whose values never appear in a diff or result
     secret_keys = ()
+    #: the object always exists (a system-wide setting such as an allowlist): ``find()`` never returns None
+    #: and ``state=absent`` is handled like ``present``, with ``desired()`` describing the emptied object
+    absent_means_empty = False
 
     # ------------------------------------------------------------ subclass hooks
 
@@ -191,7 +207,7 @@ class HarborResource(HarborAction):
     def execute(self):
         check_mode = self.module.check_mode
         current = self.find()
-        if self.params.get("state", "present") == "absent":
+        if self.params.get("state", "present") == "absent" and not self.absent_means_empty:
             if current is None:
                 return self.result(False, None)
             if not check_mode:

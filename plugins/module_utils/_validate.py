@@ -100,3 +100,23 @@ def check_cron(value, option="cron", minute_must_be_fixed=False):
     if minute_must_be_fixed and fields[1] == "*":
         return "%s %r: Harbor refuses '*' in the minute field here (it would run every minute)" % (option, value)
     return None
+
+
+def check_password(value, option="password"):
+    """Harbor's rule for user passwords and robot secrets: 8-128 characters with upper, lower case and a digit.
+
+    The message never repeats the value (it is a secret).
+    """
+    text = value if isinstance(value, str) else ""
+    classes = all(re.search(pattern, text) for pattern in (r"[A-Z]", r"[a-z]", r"[0-9]"))
+    if not 8 <= len(text) <= 128 or not classes:
+        return ("%s does not meet Harbor's password rules: 8 to 128 characters with at least one upper-case "
+                "letter, one lower-case letter and one digit" % option)
+    return None
+
+
+def check_username(value):
+    """Harbor's rule for user names: 1-255 characters without any of , " ~ # % $."""
+    if not value or len(value) > 255 or any(c in ',"~#%$' for c in value):
+        return "username %r is not valid: Harbor wants 1-255 characters without any of , \" ~ # %% $" % value
+    return None

@@ -151,7 +151,7 @@ class _Broken:
         return Response.json({"storage": "lots", "colour": "blue"})
 
     @staticmethod
-    @ROUTES.get("/labels")
+    @ROUTES.get("/ldap/groups/search")
     def _undocumented_2xx(_ctx):
         return Response(204)
 
@@ -166,7 +166,7 @@ class _Broken:
         return Response.json({})
 
     @staticmethod
-    @ROUTES.get("/scanners")
+    @ROUTES.get("/p2p/preheat/providers")
     def _crash(_ctx):
         raise RuntimeError("boom")
 
@@ -178,26 +178,26 @@ def test_response_violations_are_recorded():
             return requests.get(server.api_url + path, auth=ADMIN, timeout=10)
 
         get("/systeminfo/volumes")
-        get("/labels")
+        get("/ldap/groups/search")
         get("/projects/library/logs")
         assert get("/fake-only").status_code == 200
-        crashed = get("/scanners")
+        crashed = get("/p2p/preheat/providers")
         assert crashed.status_code == 500
         assert crashed.json() == {"errors": [{"code": "UNKNOWN", "message": "internal server error"}]}
-        not_implemented = get("/registries")
+        not_implemented = get("/p2p/preheat/instances")
         assert not_implemented.status_code == 501
         by_op = {}
         for violation in server.violations:
             by_op.setdefault((violation["kind"], violation["operationId"]), []).append(violation["message"])
         assert any("storage in response must be of type array" in m for m in by_op[("response", "getVolumes")])
         assert any("colour" in m for m in by_op[("response", "getVolumes")])
-        assert by_op[("response", "ListLabels")] == ["status 204 is not documented for ListLabels"]
+        assert by_op[("response", "searchLdapGroup")] == ["status 204 is not documented for searchLdapGroup"]
         assert any("X-Total-Count" in m for m in by_op[("response", "getLogs")])
         assert by_op[("request", None)] == ["GET /fake-only is not an operation of Harbor 2.15.2 "
                                             "(spec swagger.yaml-v2.15.2)"]
-        assert "crashed" in by_op[("response", "listScanners")][0]
-        assert by_op[("response", "listRegistries")] == [
-            "operation listRegistries is in the swagger.yaml-v2.15.2 spec but not implemented by the fake"]
+        assert "crashed" in by_op[("response", "ListProviders")][0]
+        assert by_op[("response", "ListInstances")] == [
+            "operation ListInstances is in the swagger.yaml-v2.15.2 spec but not implemented by the fake"]
 
 
 def test_spec_cache_and_conversion():

@@ -203,8 +203,7 @@ class _Registries:
     ROUTES = RouteTable()
     REGISTRIES = {3: {"id": 3, "name": "hub", "type": "docker-hub", "url": "https://hub.docker.com"},
                   4: {"id": 4, "name": "quay", "type": "quay", "url": "https://quay.io"}}
-    HOOKS = {"get_registry": lambda state, rid: _Registries.REGISTRIES.get(rid),
-             "create_proxy_cache_retention": lambda state, project: 42}
+    HOOKS = {"get_registry": lambda state, rid: _Registries.REGISTRIES.get(rid)}
 
 
 def test_proxy_cache_registry_rules():
@@ -223,7 +222,13 @@ def test_proxy_cache_registry_rules():
         assert ok.status_code == 201
         project = requests.get(url + "/d", auth=ADMIN, timeout=10).json()
         assert project["registry_id"] == 3
-        assert project["metadata"] == {"public": "false", "retention_id": "42"}
+        # Harbor gives a proxy-cache project a 7-day nDaysSinceLastPull retention policy (api-notes §1)
+        assert set(project["metadata"]) == {"public", "retention_id"}
+        retention = requests.get(server.api_url + "/retentions/" + project["metadata"]["retention_id"],
+                                 auth=ADMIN, timeout=10).json()
+        assert [(r["template"], r["params"]) for r in retention["rules"]] == [
+            ("nDaysSinceLastPull", {"nDaysSinceLastPull": 7})]
+        assert retention["trigger"]["settings"]["cron"] == "0 0 0 * * *"
         summary = requests.get(url + "/d/summary", auth=ADMIN, timeout=10).json()
         assert summary["registry"]["name"] == "hub"
         assert not [v for v in server.violations if v["kind"] == "response"]

@@ -12,7 +12,9 @@ To add a resource: write ``resources/<name>.py`` following
 it uses).
 """
 
-from . import artifacts, configurations, project_metadata, projects, quotas, system, users
+from . import (artifacts, configurations, cve_allowlists, gc, immutable, labels, ldap, members, oidc, project_metadata,
+               projects, purge_audit, quotas, registries, replication, retention, robots, scan_all, scanners, scans,
+               system, usergroups, users, webhooks)
 
 MODULES = [
     configurations,
@@ -22,4 +24,21 @@ MODULES = [
     projects,
     project_metadata,
     artifacts,
+    registries,
+    replication,
+    robots,
+    ldap,
+    oidc,
+    usergroups,
+    members,
+    labels,
+    cve_allowlists,
+    gc,
+    purge_audit,
+    scanners,
+    scans,
+    scan_all,
+    retention,
+    immutable,
+    webhooks,
 ]

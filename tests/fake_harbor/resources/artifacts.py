@@ -150,6 +150,9 @@ def serialize_artifact(ctx, project, repo, artifact, with_tag=True, with_scan_ov
                        with_immutable_status=False, with_label=False):
     body = {key: artifact[key] for key in ("id", "project_id", "repository_id", "repository_name", "digest", "size",
                                            "media_type", "manifest_media_type", "type", "push_time")}
+    if ctx.version < (2, 13):
+        # the v2.10.0 Artifact model (also served for 2.11/2.12) has no repository_name; v2.15.2's has
+        body.pop("repository_name")
     if artifact["pull_time"]:
         body["pull_time"] = artifact["pull_time"]
     body["extra_attrs"] = {"architecture": "amd64", "os": "linux"}

@@ -3,12 +3,18 @@
 * ``GET`` (sysadmin) wraps every key as ``{"value": ..., "editable": bool}``;
   password items are never returned; ``scan_all_policy`` is added.
 * ``PUT`` (sysadmin) takes a flat subset of keys; values are checked per
-  item; ``auth_mode`` can only change while no user besides admin exists.
+  item; ``auth_mode`` can only change while no user besides admin exists;
+  the secrets it carries are remembered (``state.remember_secret``).
+* Hosts under the reserved ``.invalid`` TLD are unreachable (``unreachable``):
+  an ``audit_log_forward_endpoint`` there is refused like Harbor refuses an
+  endpoint it cannot reach; the LDAP and OIDC pings use the same rule.
 
 To support a new key, add a ``ConfigItem`` to ``CATALOGUE`` (type, default,
 first version, optional validator).  Other resources read values with
 ``get_config(state, key)``.
 """
+
+import json
 
 from ..framework import auth
 from ..framework.errors import bad_request, unprocessable
@@ -18,6 +24,8 @@ from ..framework.routing import RouteTable
 ROUTES = RouteTable()
 
 AUTH_MODES = ("db_auth", "ldap_auth", "uaa_auth", "http_auth", "oidc_auth")
+# Secrets the PUT may carry; the harness checks that none of them reaches the ansible output.
+SECRET_KEYS = ("ldap_search_password", "oidc_client_secret", "uaa_client_secret")
 MAX_STORAGE = 1024 ** 5  # 1024 TB
 
 
@@ -41,6 +49,27 @@ def _storage(key, value):
 def _scope(key, value):
     if value not in (0, 1, 2):
         raise bad_request("invalid value of %s: %d, should be 0, 1 or 2" % (key, value))
+
+
+def _string_map(key, value):
+    """``oidc_extra_redirect_parms``: a string holding a JSON map of strings (api-notes §12)."""
+    try:
+        parsed = json.loads(value) if value else {}
+    except ValueError:
+        parsed = None
+    if not isinstance(parsed, dict) or not all(isinstance(v, str) for v in parsed.values()):
+        raise bad_request("invalid value of %s: %s, should be a JSON map of strings" % (key, value))
+
+
+def unreachable(host):
+    """The fake's network: hosts under the reserved ``.invalid`` TLD (RFC 2606) never answer."""
+    return (host or "").lower().rstrip(".").endswith(".invalid")
+
+
+def _audit_endpoint(key, value):
+    """Harbor checks that the syslog endpoint is reachable when it is set (api-notes §10)."""
+    if value and unreachable(value.rsplit(":", 1)[0]):
+        raise bad_request("invalid value of %s: %s, failed to connect to the audit log endpoint" % (key, value))
 
 
 class ConfigItem:
@@ -77,7 +106,7 @@ _ITEMS = [
     ("session_timeout", "int", 60, None, _positive),
     ("scanner_skip_update_pulltime", "bool", False, None, None),
     ("banner_message", "string", "", None, None),
-    ("audit_log_forward_endpoint", "string", "", None, None),
+    ("audit_log_forward_endpoint", "string", "", None, _audit_endpoint),
     ("skip_audit_log_database", "bool", False, None, None),
     ("disabled_audit_log_event_types", "string", "", (2, 13), None),
     # LDAP
@@ -109,7 +138,7 @@ _ITEMS = [
     ("oidc_user_claim", "string", "", None, None),
     ("oidc_verify_cert", "bool", True, None, None),
     ("oidc_auto_onboard", "bool", False, None, None),
-    ("oidc_extra_redirect_parms", "string", "{}", None, None),
+    ("oidc_extra_redirect_parms", "string", "{}", None, _string_map),
     ("oidc_logout", "bool", False, (2, 13), None),
     # UAA
     ("uaa_endpoint", "string", "", None, None),
@@ -138,6 +167,8 @@ def init_state(state):
         if key not in CATALOGUE:
             raise ValueError("unknown configuration key %r" % key)
         state.config[key] = value
+        if key in SECRET_KEYS:
+            state.remember_secret(value)
 
 
 def get_config(state, key):
@@ -180,5 +211,7 @@ def update_configurations(ctx):
     mode = changes.get("auth_mode")
     if mode is not None and mode != ctx.state.config["auth_mode"] and not auth_mode_editable(ctx.state):
         raise bad_request("the auth mode cannot be modified as new users have been inserted into database")
+    for key in SECRET_KEYS:
+        ctx.state.remember_secret(changes.get(key))
     ctx.state.config.update(changes)
     return Response.ok()

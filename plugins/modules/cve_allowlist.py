@@ -1,0 +1,244 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: harbor_ops contributors
+# Apache License 2.0 (see LICENSE or https://www.apache.org/licenses/LICENSE-2.0)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: cve_allowlist
+short_description: Manage Harbor's CVE allowlists (system-wide or per project)
+version_added: 0.1.0
+description:
+  - Set the CVEs that Harbor's vulnerability gate (project option C(prevent_vul)) ignores - for the whole system,
+    or for one project.
+  - The list is compared as a set - order and duplicates do not matter. The list you give replaces the stored
+    one.
+  - A project allowlist applies only while the project does not reuse the system allowlist, so setting one also
+    sets the project's C(reuse_sys_cve_allowlist) to C(false).
+author:
+  - harbor_ops maintainers (@harbor-ops)
+extends_documentation_fragment:
+  - harbor_ops.harbor.harbor
+  - harbor_ops.harbor.harbor.attributes
+options:
+  project:
+    description: Name of the project whose allowlist is managed. Without it, the system allowlist is managed.
+    type: str
+    aliases: [project_name]
+  items:
+    description:
+      - CVE ids, for example V(CVE-2024-3094). Each must have the form C(CVE-YYYY-NNNN) (four or more digits
+        at the end).
+      - An empty list empties the allowlist. Without O(items), the stored CVEs stay as they are.
+    type: list
+    elements: str
+  expires_at:
+    description:
+      - When the allowlist expires - a date V(2026-12-31) (00:00 UTC), a date and time V(2026-12-31T18:00:00Z)
+        (without an offset it is UTC), or seconds since the epoch V(1798675200).
+      - V(never) (or an empty string) for an allowlist that does not expire. Without O(expires_at), the stored
+        expiry stays as it is.
+    type: str
+  state:
+    description:
+      - V(present) sets the allowlist, V(absent) empties it (no CVE, no expiry). An allowlist always exists in
+        Harbor, so V(absent) on an empty one changes nothing.
+    type: str
+    choices: [present, absent]
+    default: present
+notes:
+  - The system allowlist needs a system administrator; a project allowlist a project administrator.
+seealso:
+  - module: harbor_ops.harbor.project
+"""
+
+EXAMPLES = r"""
+- name: CVE allowlists as code
+  hosts: localhost
+  gather_facts: false
+  module_defaults:
+    group/harbor_ops.harbor.harbor:
+      url: https://registry.example.com
+      username: admin
+      password: "{{ vault_harbor_admin_password }}"
+  tasks:
+    - name: Production blocks images with high findings (the guide's scanning policy)
+      harbor_ops.harbor.project:
+        name: production
+        auto_scan: true
+        prevent_vul: true
+        severity: high
+
+    - name: Until the base image is rebuilt, production accepts two known CVEs
+      harbor_ops.harbor.cve_allowlist:
+        project: production
+        items:
+          - CVE-2023-44487
+          - CVE-2024-3094
+        expires_at: "2026-12-31"
+
+    - name: No system-wide exception
+      harbor_ops.harbor.cve_allowlist:
+        state: absent
+"""
+
+RETURN = r"""
+cve_allowlist:
+  description: The allowlist after the change (the predicted state in check mode), CVEs sorted.
+  returned: always
+  type: dict
+  contains:
+    items:
+      description: The CVEs.
+      type: list
+      elements: dict
+      sample: [{"cve_id": "CVE-2023-44487"}, {"cve_id": "CVE-2024-3094"}]
+    expires_at:
+      description: Expiry in seconds since the epoch; null when it never expires.
+      type: int
+      sample: 1798675200
+    project_id:
+      description: Id of the project, 0 for the system allowlist.
+      type: int
+      sample: 12
+    reuse_sys_cve_allowlist:
+      description: For a project allowlist, whether the project uses the system allowlist instead (C("true")/C("false")).
+      returned: with O(project)
+      type: str
+      sample: "false"
+"""
+
+import calendar
+import datetime
+import re
+
+from ansible_collections.harbor_ops.harbor.plugins.module_utils._api import PROJECT_NAME_HEADER, quote_path
+from ansible_collections.harbor_ops.harbor.plugins.module_utils._resource import HarborResource
+from ansible_collections.harbor_ops.harbor.plugins.module_utils._validate import check_name
+
+CVE_RE = re.compile(r"^CVE-\d{4}-\d{4,}$")
+NEVER = ("never", "none", "")
+_DATETIME_RE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2}))?(?:\.\d+)?"
+                          r"(Z|[+-]\d{2}:?\d{2})?)?$")
+
+
+def parse_expiry(value):
+    """(epoch seconds or None for never, error message or None)."""
+    text = str(value).strip()
+    if text.lower() in NEVER:
+        return None, None
+    if text.isdigit():
+        return int(text), None
+    match = _DATETIME_RE.match(text)
+    if match:
+        year, month, day, hour, minute, second, offset = match.groups()
+        try:
+            moment = datetime.datetime(int(year), int(month), int(day), int(hour or 0), int(minute or 0),
+                                       int(second or 0))
+        except ValueError:
+            match = None
+        else:
+            epoch = calendar.timegm(moment.timetuple())
+            if offset and offset != "Z":
+                sign = 1 if offset[0] == "+" else -1
+                digits = offset[1:].replace(":", "")
+                epoch -= sign * (int(digits[:2]) * 3600 + int(digits[2:]) * 60)
+            return epoch, None
+    return None, ("expires_at %r is not a date (2026-12-31), a date and time (2026-12-31T18:00:00Z), "
+                  "seconds since the epoch, or never" % value)
+
+
+def canonical_items(items):
+    return [dict(cve_id=cve) for cve in sorted(set(item.get("cve_id") for item in items or [] if item.get("cve_id")))]
+
+
+class CveAllowlist(HarborResource):
+    result_key = "cve_allowlist"
+    absent_means_empty = True
+    module_args = dict(
+        project=dict(type="str", aliases=["project_name"]),
+        items=dict(type="list", elements="str"),
+        expires_at=dict(type="str"),
+        state=dict(type="str", choices=["present", "absent"], default="present"),
+    )
+    module_kwargs = dict(
+        required_if=[("state", "present", ("items", "expires_at"), True)],
+    )
+
+    def validate(self):
+        if self.params["project"] is not None:
+            problem = check_name(self.params["project"])
+            if problem:
+                return problem
+        bad = [cve for cve in self.params["items"] or [] if not CVE_RE.match(cve)]
+        if bad:
+            return ("items: %s %s not a CVE id of the form CVE-YYYY-NNNN (for example CVE-2024-3094)"
+                    % (", ".join(repr(cve) for cve in bad), "is" if len(bad) == 1 else "are"))
+        self.expires_at = None
+        if self.params["expires_at"] is not None:
+            self.expires_at, problem = parse_expiry(self.params["expires_at"])
+            return problem
+        return None
+
+    @property
+    def project_path(self):
+        return "/projects/" + quote_path(self.params["project"])
+
+    def find(self):
+        if self.params["project"] is None:
+            allowlist = self.client.get("/system/CVEAllowlist") or {}
+            current = dict(allowlist)
+        else:
+            project = self.client.get_project(self.params["project"])
+            if project is None:
+                if self.params["state"] == "absent":
+                    return dict(items=[], expires_at=None)  # no project, so nothing to empty
+                project = self.client.require_project(self.params["project"])
+            current = dict(project.get("cve_allowlist") or {}, project_id=project["project_id"])
+            current["reuse_sys_cve_allowlist"] = (project.get("metadata") or {}).get("reuse_sys_cve_allowlist",
+                                                                                     "false")
+        current["items"] = canonical_items(current.get("items"))
+        current["expires_at"] = current.get("expires_at")
+        return current
+
+    def desired(self):
+        if self.params["state"] == "absent":
+            return dict(items=[], expires_at=None)
+        desired = {}
+        if self.params["items"] is not None:
+            desired["items"] = canonical_items(dict(cve_id=cve) for cve in self.params["items"])
+        if self.params["expires_at"] is not None:
+            desired["expires_at"] = self.expires_at
+        if self.params["project"] is not None:
+            desired["reuse_sys_cve_allowlist"] = "false"
+        return desired
+
+    def update(self, current, changes):
+        allowlist = dict(items=changes.get("items", current["items"]),
+                         expires_at=changes.get("expires_at", current.get("expires_at")))
+        if self.params["project"] is None:
+            # PUT overwrites the whole list: send the stored values of what does not change.
+            self.client.put("/system/CVEAllowlist", allowlist)
+        else:
+            body = {}
+            if "items" in changes or "expires_at" in changes:
+                body["cve_allowlist"] = allowlist
+            if "reuse_sys_cve_allowlist" in changes:
+                body["metadata"] = dict(reuse_sys_cve_allowlist=changes["reuse_sys_cve_allowlist"])
+            self.client.put(self.project_path, body, headers=PROJECT_NAME_HEADER)
+        return self.find()
+
+    def create(self, desired):  # pragma: no cover - an allowlist always exists (absent_means_empty)
+        raise NotImplementedError
+
+    def delete(self, current):  # pragma: no cover - state=absent empties the list through update()
+        raise NotImplementedError
+
+
+def main():
+    CveAllowlist.run_module()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,192 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: harbor_ops contributors
+# Apache License 2.0 (see LICENSE or https://www.apache.org/licenses/LICENSE-2.0)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: immutable_tag_rule
+short_description: Manage tag immutability rules of a Harbor project
+version_added: 0.1.0
+description:
+  - Create, enable, disable and delete a tag immutability rule of a Harbor project. A tag that an enabled rule
+    selects can neither be overwritten by a push nor deleted (Harbor answers 412), not even by tag retention.
+  - B(A rule is identified by its selectors), O(tags), O(tag_decoration), O(repositories) and
+    O(repository_decoration) - Harbor refuses two identical rules. The module finds "the same rule" again by
+    them; the only property it can then change is O(disabled). To change a pattern, delete the old rule
+    (O(state=absent) with the old selectors) and create the new one.
+author:
+  - harbor_ops maintainers (@harbor-ops)
+extends_documentation_fragment:
+  - harbor_ops.harbor.harbor
+  - harbor_ops.harbor.harbor.attributes
+options:
+  project:
+    description: Name of the project. It must exist.
+    type: str
+    required: true
+  state:
+    description: V(present) creates or updates the rule, V(absent) deletes it.
+    type: str
+    choices: [present, absent]
+    default: present
+  tags:
+    description: Doublestar pattern of the tags, for example V(v*), V({v1,v2}.*) or V(**).
+    type: str
+    required: true
+  tag_decoration:
+    description: V(matches) makes the tags that match O(tags) immutable, V(excludes) those that do not.
+    type: str
+    choices: [matches, excludes]
+    default: matches
+  repositories:
+    description: Doublestar pattern of the repositories (names inside the project).
+    type: str
+    default: '**'
+  repository_decoration:
+    description: V(matches) applies the rule to the repositories matching O(repositories), V(excludes) to the others.
+    type: str
+    choices: [matches, excludes]
+    default: matches
+  disabled:
+    description: A disabled rule is kept but not enforced.
+    type: bool
+    default: false
+seealso:
+  - module: harbor_ops.harbor.retention_policy
+"""
+
+EXAMPLES = r"""
+- name: Release tags of production can never be overwritten or deleted
+  harbor_ops.harbor.immutable_tag_rule:
+    url: https://registry.example.com
+    username: admin
+    password: "{{ vault_harbor_admin_password }}"
+    project: production
+    tags: "v*"
+    repositories: "**"
+
+- name: Suspend the rule for a migration (the same selectors find the same rule)
+  harbor_ops.harbor.immutable_tag_rule:
+    url: https://registry.example.com
+    username: admin
+    password: "{{ vault_harbor_admin_password }}"
+    project: production
+    tags: "v*"
+    disabled: true
+
+- name: Remove the rule
+  harbor_ops.harbor.immutable_tag_rule:
+    url: https://registry.example.com
+    username: admin
+    password: "{{ vault_harbor_admin_password }}"
+    project: production
+    tags: "v*"
+    state: absent
+"""
+
+RETURN = r"""
+immutable_tag_rule:
+  description: The rule as Harbor returns it after the change (the predicted rule in check mode); empty after deletion.
+  returned: always
+  type: dict
+  contains:
+    id:
+      description: Rule id.
+      type: int
+      sample: 4
+    disabled:
+      description: Whether the rule is disabled.
+      type: bool
+      sample: false
+    action:
+      description: Always V(immutable).
+      type: str
+    template:
+      description: Always V(immutable_template).
+      type: str
+    tag_selectors:
+      description: The tag selector.
+      type: list
+      elements: dict
+      sample: [{kind: doublestar, decoration: matches, pattern: "v*"}]
+    scope_selectors:
+      description: The repository selector.
+      type: dict
+      sample: {repository: [{kind: doublestar, decoration: repoMatches, pattern: "**"}]}
+"""
+
+from ansible_collections.harbor_ops.harbor.plugins.module_utils._api import PROJECT_NAME_HEADER, quote_path
+from ansible_collections.harbor_ops.harbor.plugins.module_utils._resource import HarborResource, merge
+from ansible_collections.harbor_ops.harbor.plugins.module_utils._tag_rules import (
+    SELECTOR_OPTIONS,
+    check_selectors,
+    normalize_scope_selectors,
+    normalize_selector,
+    repository_selectors,
+    tag_selector,
+)
+from ansible_collections.harbor_ops.harbor.plugins.module_utils._validate import check_name
+
+ACTION = "immutable"
+TEMPLATE = "immutable_template"
+
+
+class ImmutableTagRule(HarborResource):
+    result_key = "immutable_tag_rule"
+    module_args = dict(
+        project=dict(type="str", required=True),
+        state=dict(type="str", choices=["present", "absent"], default="present"),
+        **dict(SELECTOR_OPTIONS, tags=dict(type="str", required=True))
+    )
+
+    def validate(self):
+        return check_name(self.params["project"]) or check_selectors(self.params, "immutable rule")
+
+    @property
+    def path(self):
+        return "/projects/%s/immutabletagrules" % quote_path(self.params["project"])
+
+    def selectors(self):
+        return dict(tag_selectors=[tag_selector(self.params["tags"], self.params["tag_decoration"])],
+                    scope_selectors=repository_selectors(self.params["repositories"], self.params["repository_decoration"]))
+
+    def find(self):
+        if self.params["state"] == "present":
+            self.client.require_project(self.params["project"])
+        elif self.client.get_project(self.params["project"]) is None:
+            return None
+        wanted = self.selectors()
+        for rule in self.client.paginate(self.path, headers=PROJECT_NAME_HEADER):
+            rule["tag_selectors"] = [normalize_selector(s, with_extras=False) for s in rule.get("tag_selectors") or []]
+            rule["scope_selectors"] = normalize_scope_selectors(rule.get("scope_selectors"))
+            if rule["tag_selectors"] == wanted["tag_selectors"] and rule["scope_selectors"] == wanted["scope_selectors"]:
+                rule["disabled"] = bool(rule.get("disabled"))
+                return rule
+        return None
+
+    def desired(self):
+        return dict(self.selectors(), disabled=self.params["disabled"], action=ACTION, template=TEMPLATE)
+
+    def create(self, desired):
+        return self.client.create(self.path, desired, find=self.find, headers=PROJECT_NAME_HEADER)
+
+    def update(self, current, changes):
+        # PUT replaces the rule; Harbor wants the body's id to equal the path's
+        rule = merge(current, changes)
+        body = dict((key, rule[key]) for key in ("id", "disabled", "action", "template", "tag_selectors",
+                                                 "scope_selectors", "params", "priority") if key in rule)
+        self.client.put("%s/%d" % (self.path, current["id"]), body, headers=PROJECT_NAME_HEADER)
+        return self.find()
+
+    def delete(self, current):
+        self.client.delete("%s/%d" % (self.path, current["id"]), headers=PROJECT_NAME_HEADER)
+
+
+def main():
+    ImmutableTagRule.run_module()
+
+
+if __name__ == "__main__":
+    main()

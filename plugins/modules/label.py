@@ -1,0 +1,184 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: harbor_ops contributors
+# Apache License 2.0 (see LICENSE or https://www.apache.org/licenses/LICENSE-2.0)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: label
+short_description: Manage Harbor labels
+version_added: 0.1.0
+description:
+  - Create, update and delete the labels that can be put on artifacts - system labels, usable in every project,
+    or labels of one project.
+  - Only the options you set are compared and changed.
+author:
+  - harbor_ops maintainers (@harbor-ops)
+extends_documentation_fragment:
+  - harbor_ops.harbor.harbor
+  - harbor_ops.harbor.harbor.attributes
+options:
+  name:
+    description: Label name, unique among the system labels or within the project.
+    type: str
+    required: true
+  project:
+    description:
+      - Name of the project that the label belongs to. Without it, the label is a system label.
+    type: str
+    aliases: [project_name]
+  description:
+    description: Description of the label.
+    type: str
+  color:
+    description:
+      - Colour of the label as C(#RRGGBB), for example V(#C92100). Case does not matter.
+    type: str
+  state:
+    description: V(present) creates or updates the label, V(absent) deletes it.
+    type: str
+    choices: [present, absent]
+    default: present
+notes:
+  - System labels need a system administrator; project labels a project administrator or maintainer.
+seealso:
+  - module: harbor_ops.harbor.project
+"""
+
+EXAMPLES = r"""
+- name: Labels as code
+  hosts: localhost
+  gather_facts: false
+  module_defaults:
+    group/harbor_ops.harbor.harbor:
+      url: https://registry.example.com
+      username: admin
+      password: "{{ vault_harbor_admin_password }}"
+  tasks:
+    - name: A system label for released images
+      harbor_ops.harbor.label:
+        name: release
+        description: Released to production
+        color: "#1D5100"
+
+    - name: A production label that marks images with a CVE exception
+      harbor_ops.harbor.label:
+        name: cve-exception
+        project: production
+        description: Pulled despite a known CVE; see the project's CVE allowlist
+        color: "#C92100"
+"""
+
+RETURN = r"""
+label:
+  description: The label as Harbor returns it (the predicted state in check mode); empty after deletion.
+  returned: always
+  type: dict
+  contains:
+    id:
+      description: Label id.
+      type: int
+      sample: 9
+    name:
+      description: Label name.
+      type: str
+      sample: release
+    description:
+      description: Description.
+      type: str
+      sample: Released to production
+    color:
+      description: Colour.
+      type: str
+      sample: "#1D5100"
+    scope:
+      description: C(g) for a system label, C(p) for a project label.
+      type: str
+      sample: g
+    project_id:
+      description: Id of the project of a project label, 0 for a system label.
+      type: int
+      sample: 0
+"""
+
+import re
+
+from ansible_collections.harbor_ops.harbor.plugins.module_utils._resource import HarborResource
+from ansible_collections.harbor_ops.harbor.plugins.module_utils._validate import check_name
+
+COLOR_RE = re.compile(r"^#[0-9A-Fa-f]{6}$")
+
+
+class Label(HarborResource):
+    result_key = "label"
+    module_args = dict(
+        name=dict(type="str", required=True),
+        project=dict(type="str", aliases=["project_name"]),
+        description=dict(type="str"),
+        color=dict(type="str"),
+        state=dict(type="str", choices=["present", "absent"], default="present"),
+    )
+
+    def validate(self):
+        name = self.params["name"]
+        if not name or not name.strip() or len(name) > 128:
+            return "name must have 1 to 128 characters"
+        if self.params["color"] is not None and not COLOR_RE.match(self.params["color"]):
+            return "color %r is not a colour of the form #RRGGBB (for example #C92100)" % self.params["color"]
+        if self.params["project"] is not None:
+            return check_name(self.params["project"])
+        return None
+
+    def scope(self):
+        """The list query of the label's scope, or None when its project does not exist."""
+        if self.params["project"] is None:
+            self.project_id = 0
+            return dict(scope="g")
+        project = self.client.get_project(self.params["project"])
+        if project is None:
+            if self.params["state"] == "absent":
+                return None
+            self.client.require_project(self.params["project"])
+        self.project_id = project["project_id"]
+        return dict(scope="p", project_id=self.project_id)
+
+    def find(self):
+        query = self.scope()
+        if query is None:
+            return None
+        label = self.client.find_by_name("/labels", self.params["name"], params=dict(query, name=self.params["name"]))
+        color = self.params["color"]
+        if label is not None and color is not None and (label.get("color") or "").lower() == color.lower():
+            label["color"] = color
+        return label
+
+    def desired(self):
+        desired = dict(name=self.params["name"])
+        for key in ("description", "color"):
+            if self.params[key] is not None:
+                desired[key] = self.params[key]
+        return desired
+
+    def create(self, desired):
+        body = dict(desired, scope="p" if self.project_id else "g")
+        if self.project_id:
+            body["project_id"] = self.project_id
+        return self.client.create("/labels", body, find=self.find)
+
+    def update(self, current, changes):
+        # Harbor's label update sets name, description and colour together: send the unchanged ones as they are.
+        body = dict((key, changes.get(key, current.get(key) or "")) for key in ("name", "description", "color"))
+        self.client.put("/labels/%d" % current["id"], body)
+        return self.find()
+
+    def delete(self, current):
+        self.client.delete("/labels/%d" % current["id"])
+
+
+def main():
+    Label.run_module()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,288 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: harbor_ops contributors
+# Apache License 2.0 (see LICENSE or https://www.apache.org/licenses/LICENSE-2.0)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: scanner
+short_description: Manage Harbor's vulnerability scanner registrations
+version_added: 0.1.0
+description:
+  - Register an external scanner adapter (for example a second Trivy, or another vendor's adapter) in Harbor,
+    update or remove it, make it the system default scanner, and use it for some projects.
+  - Harbor installed with Trivy registers a scanner named C(Trivy) as the default at start-up.
+  - The credential is write-only (Harbor does not show it back). It is sent when the registration is created,
+    and afterwards only with O(update_credential=always).
+author:
+  - harbor_ops maintainers (@harbor-ops)
+extends_documentation_fragment:
+  - harbor_ops.harbor.harbor
+  - harbor_ops.harbor.harbor.attributes
+options:
+  name:
+    description: Name of the registration (unique in Harbor).
+    type: str
+    required: true
+  state:
+    description: V(present) registers or updates the scanner, V(absent) removes the registration.
+    type: str
+    choices: [present, absent]
+    default: present
+  adapter_url:
+    description:
+      - Base URL of the scanner adapter, for example V(http://harbor-scanner-trivy:8080). Required to register.
+      - (O(url) is Harbor's URL, as in every module of the collection.)
+    type: str
+  description:
+    description: Description of the registration.
+    type: str
+  auth:
+    description:
+      - How Harbor authenticates to the adapter. V(basic) and V(bearer) send the credential in an
+        C(Authorization) header, V(api-key) in the header C(X-ScannerAdapter-API-Key).
+      - Every type except V(none) needs O(access_credential) when the registration is created.
+    type: str
+    choices: [none, basic, bearer, api-key]
+  access_credential:
+    description:
+      - The credential Harbor sends with O(auth). Write-only, see O(update_credential).
+    type: str
+  update_credential:
+    description:
+      - V(on_create) sends O(access_credential) only when the registration is created; Harbor keeps the stored
+        credential on later updates.
+      - V(always) sends it on every run, which therefore always reports a change (Harbor cannot tell whether it
+        differs).
+    type: str
+    choices: [always, on_create]
+    default: on_create
+  skip_cert_verify:
+    description: Do not verify the TLS certificate of the adapter.
+    type: bool
+  use_internal_addr:
+    description: Let the scanner pull the artifacts through Harbor's internal registry address.
+    type: bool
+  disabled:
+    description: Disable the registration.
+    type: bool
+  default:
+    description:
+      - Make this the system default scanner (used for every project without its own scanner, and for scan-all).
+      - Harbor has no "not default" switch; V(false) fails for the current default. Make another scanner the
+        default instead.
+    type: bool
+  projects:
+    description:
+      - Projects that scan with this scanner (Harbor's per-project scanner). Projects not listed are left as
+        they are.
+    type: list
+    elements: str
+seealso:
+  - module: harbor_ops.harbor.scan
+  - module: harbor_ops.harbor.scan_all
+"""
+
+EXAMPLES = r"""
+- name: Register a scanner adapter with an API key and make it the default
+  harbor_ops.harbor.scanner:
+    url: https://registry.example.com
+    username: admin
+    password: "{{ vault_harbor_admin_password }}"
+    name: corp-scanner
+    adapter_url: https://scanner-adapter.example.com
+    auth: api-key
+    access_credential: "{{ vault_scanner_api_key }}"
+    description: Central scanner of the security team
+    default: true
+
+- name: Let only the production project scan with it
+  harbor_ops.harbor.scanner:
+    url: https://registry.example.com
+    username: admin
+    password: "{{ vault_harbor_admin_password }}"
+    name: corp-scanner
+    projects: [production]
+
+- name: Go back to Harbor's own Trivy as default
+  harbor_ops.harbor.scanner:
+    url: https://registry.example.com
+    username: admin
+    password: "{{ vault_harbor_admin_password }}"
+    name: Trivy
+    default: true
+
+- name: Remove the registration
+  harbor_ops.harbor.scanner:
+    url: https://registry.example.com
+    username: admin
+    password: "{{ vault_harbor_admin_password }}"
+    name: corp-scanner
+    state: absent
+"""
+
+RETURN = r"""
+scanner:
+  description: The registration after the change (the predicted one in check mode); empty after removal.
+  returned: always
+  type: dict
+  contains:
+    uuid:
+      description: Id of the registration.
+      type: str
+    name:
+      description: Name of the registration.
+      type: str
+      sample: corp-scanner
+    url:
+      description: Base URL of the adapter.
+      type: str
+    auth:
+      description: Harbor's auth type (C(""), C(Basic), C(Bearer) or C(X-ScannerAdapter-API-Key)).
+      type: str
+    is_default:
+      description: Whether it is the system default scanner.
+      type: bool
+    disabled:
+      description: Whether it is disabled.
+      type: bool
+    skip_certVerify:
+      description: Whether the adapter's certificate is not verified.
+      type: bool
+    use_internal_addr:
+      description: Whether the scanner pulls through Harbor's internal address.
+      type: bool
+    projects:
+      description: The projects of O(projects) that use this scanner.
+      type: list
+      elements: str
+      returned: when O(projects) is set
+"""
+
+from urllib.parse import urlsplit
+
+from ansible_collections.harbor_ops.harbor.plugins.module_utils._api import PROJECT_NAME_HEADER, quote_path
+from ansible_collections.harbor_ops.harbor.plugins.module_utils._resource import HarborResource
+from ansible_collections.harbor_ops.harbor.plugins.module_utils._validate import check_name
+
+AUTH_TYPES = {"none": "", "basic": "Basic", "bearer": "Bearer", "api-key": "X-ScannerAdapter-API-Key"}
+# option -> field of Harbor's registration
+FIELDS = dict(adapter_url="url", description="description", skip_cert_verify="skip_certVerify",
+              use_internal_addr="use_internal_addr", disabled="disabled")
+EDITABLE = ("name", "url", "description", "auth", "skip_certVerify", "use_internal_addr", "disabled")
+
+
+class Scanner(HarborResource):
+    result_key = "scanner"
+    secret_keys = ("access_credential",)
+    module_args = dict(
+        name=dict(type="str", required=True),
+        state=dict(type="str", choices=["present", "absent"], default="present"),
+        adapter_url=dict(type="str"),
+        description=dict(type="str"),
+        auth=dict(type="str", choices=list(AUTH_TYPES)),
+        access_credential=dict(type="str", no_log=True),
+        update_credential=dict(type="str", choices=["always", "on_create"], default="on_create"),
+        skip_cert_verify=dict(type="bool"),
+        use_internal_addr=dict(type="bool"),
+        disabled=dict(type="bool"),
+        default=dict(type="bool"),
+        projects=dict(type="list", elements="str"),
+    )
+
+    def validate(self):
+        if not (self.params["name"] or "").strip():
+            return "name must not be empty"
+        url = self.params["adapter_url"]
+        if url is not None:
+            parts = urlsplit(url)
+            if parts.scheme not in ("http", "https") or not parts.hostname:
+                return "adapter_url %r must be an http:// or https:// URL of the scanner adapter" % url
+        if self.params["auth"] == "none" and self.params["access_credential"]:
+            return "access_credential cannot be used with auth=none"
+        for project in self.params["projects"] or []:
+            problem = check_name(project)
+            if problem:
+                return problem
+        return None
+
+    def registration(self):
+        return self.client.find_by_name("/scanners", self.params["name"])
+
+    def find(self):
+        registration = self.registration()
+        if registration is None:
+            return None
+        if self.params["projects"] is not None:
+            registration["projects"] = sorted(p for p in set(self.params["projects"])
+                                              if self.project_scanner(p) == registration["uuid"])
+        return registration
+
+    def project_path(self, project):
+        return "/projects/%s/scanner" % quote_path(project)
+
+    def project_scanner(self, project):
+        """The uuid of the scanner a project uses (its own, or else the system default)."""
+        found = self.client.get(self.project_path(project), headers=PROJECT_NAME_HEADER, missing_ok=True)
+        return (found or {}).get("uuid")
+
+    def desired(self):
+        desired = dict(name=self.params["name"])
+        desired.update((field, self.params[option]) for option, field in FIELDS.items()
+                       if self.params[option] is not None)
+        if self.params["auth"] is not None:
+            desired["auth"] = AUTH_TYPES[self.params["auth"]]
+        if self.params["update_credential"] == "always" and self.params["access_credential"] is not None:
+            desired["access_credential"] = self.params["access_credential"]
+        if self.params["default"] is not None:
+            desired["is_default"] = self.params["default"]
+        if self.params["projects"] is not None:
+            desired["projects"] = sorted(set(self.params["projects"]))
+        return desired
+
+    def create(self, desired):
+        if not self.params["adapter_url"]:
+            self.fail("scanner %s does not exist; adapter_url is required to register it" % self.params["name"])
+        body = dict((key, desired[key]) for key in EDITABLE if key in desired)
+        if body.get("auth") and not self.params["access_credential"]:
+            self.fail("auth=%s needs access_credential to register scanner %s" % (self.params["auth"],
+                                                                                  self.params["name"]))
+        if self.params["access_credential"]:
+            body["access_credential"] = self.params["access_credential"]
+        created = self.client.create("/scanners", body, find=self.registration)
+        if desired.get("is_default"):
+            self.client.patch("/scanners/%s" % quote_path(created["uuid"]), dict(is_default=True))
+        for project in desired.get("projects") or []:
+            self.client.put(self.project_path(project), dict(uuid=created["uuid"]), headers=PROJECT_NAME_HEADER)
+        return self.find()
+
+    def update(self, current, changes):
+        if changes.get("is_default") is False:
+            self.fail("scanner %s is Harbor's default scanner; Harbor cannot unset that, make another scanner the "
+                      "default instead" % current["name"])
+        path = "/scanners/%s" % quote_path(current["uuid"])
+        if any(key in changes for key in EDITABLE + ("access_credential",)):
+            # PUT replaces the registration: send every editable field. Without a credential Harbor keeps the
+            # stored one.
+            body = dict((key, changes.get(key, current.get(key))) for key in EDITABLE
+                        if changes.get(key, current.get(key)) is not None)
+            if "access_credential" in changes:
+                body["access_credential"] = changes["access_credential"]
+            self.client.put(path, body)
+        if changes.get("is_default"):
+            self.client.patch(path, dict(is_default=True))
+        for project in sorted(set(changes.get("projects") or []) - set(current.get("projects") or [])):
+            self.client.put(self.project_path(project), dict(uuid=current["uuid"]), headers=PROJECT_NAME_HEADER)
+        return self.find()
+
+    def delete(self, current):
+        self.client.delete("/scanners/%s" % quote_path(current["uuid"]))
+
+
+def main():
+    Scanner.run_module()
+
+
+if __name__ == "__main__":
+    main()
