@@ -26,11 +26,11 @@ options:
     description: Name of the project whose allowlist is managed. Without it, the system allowlist is managed.
     type: str
     aliases: [project_name]
-  items:
+  cves:
     description:
       - CVE ids, for example V(CVE-2024-3094). Each must have the form C(CVE-YYYY-NNNN) (four or more digits
-        at the end).
-      - An empty list empties the allowlist. Without O(items), the stored CVEs stay as they are.
+        at the end). Compared as a set.
+      - An empty list empties the allowlist. Without O(cves), the stored CVEs stay as they are.
     type: list
     elements: str
   expires_at:
@@ -73,7 +73,7 @@ EXAMPLES = r"""
     - name: Until the base image is rebuilt, production accepts two known CVEs
       harbor_ops.harbor.cve_allowlist:
         project: production
-        items:
+        cves:
           - CVE-2023-44487
           - CVE-2024-3094
         expires_at: "2026-12-31"
@@ -89,11 +89,11 @@ cve_allowlist:
   returned: always
   type: dict
   contains:
-    items:
-      description: The CVEs.
+    cves:
+      description: The CVE ids, sorted (Harbor's C(items) list of C({cve_id}) objects, flattened).
       type: list
-      elements: dict
-      sample: [{"cve_id": "CVE-2023-44487"}, {"cve_id": "CVE-2024-3094"}]
+      elements: str
+      sample: ["CVE-2023-44487", "CVE-2024-3094"]
     expires_at:
       description: Expiry in seconds since the epoch; null when it never expires.
       type: int
@@ -149,8 +149,9 @@ def parse_expiry(value):
                   "seconds since the epoch, or never" % value)
 
 
-def canonical_items(items):
-    return [dict(cve_id=cve) for cve in sorted(set(item.get("cve_id") for item in items or [] if item.get("cve_id")))]
+def cve_ids(items):
+    """Harbor's ``[{"cve_id": ...}]`` as a sorted list of ids."""
+    return sorted(set(item.get("cve_id") for item in items or [] if item.get("cve_id")))
 
 
 class CveAllowlist(HarborResource):
@@ -158,12 +159,12 @@ class CveAllowlist(HarborResource):
     absent_means_empty = True
     module_args = dict(
         project=dict(type="str", aliases=["project_name"]),
-        items=dict(type="list", elements="str"),
+        cves=dict(type="list", elements="str"),
         expires_at=dict(type="str"),
         state=dict(type="str", choices=["present", "absent"], default="present"),
     )
     module_kwargs = dict(
-        required_if=[("state", "present", ("items", "expires_at"), True)],
+        required_if=[("state", "present", ("cves", "expires_at"), True)],
     )
 
     def validate(self):
@@ -171,9 +172,9 @@ class CveAllowlist(HarborResource):
             problem = check_name(self.params["project"])
             if problem:
                 return problem
-        bad = [cve for cve in self.params["items"] or [] if not CVE_RE.match(cve)]
+        bad = [cve for cve in self.params["cves"] or [] if not CVE_RE.match(cve)]
         if bad:
-            return ("items: %s %s not a CVE id of the form CVE-YYYY-NNNN (for example CVE-2024-3094)"
+            return ("cves: %s %s not a CVE id of the form CVE-YYYY-NNNN (for example CVE-2024-3094)"
                     % (", ".join(repr(cve) for cve in bad), "is" if len(bad) == 1 else "are"))
         self.expires_at = None
         if self.params["expires_at"] is not None:
@@ -193,21 +194,21 @@ class CveAllowlist(HarborResource):
             project = self.client.get_project(self.params["project"])
             if project is None:
                 if self.params["state"] == "absent":
-                    return dict(items=[], expires_at=None)  # no project, so nothing to empty
+                    return dict(cves=[], expires_at=None)  # no project, so nothing to empty
                 project = self.client.require_project(self.params["project"])
             current = dict(project.get("cve_allowlist") or {}, project_id=project["project_id"])
             current["reuse_sys_cve_allowlist"] = (project.get("metadata") or {}).get("reuse_sys_cve_allowlist",
                                                                                      "false")
-        current["items"] = canonical_items(current.get("items"))
+        current["cves"] = cve_ids(current.pop("items", None))
         current["expires_at"] = current.get("expires_at")
         return current
 
     def desired(self):
         if self.params["state"] == "absent":
-            return dict(items=[], expires_at=None)
+            return dict(cves=[], expires_at=None)
         desired = {}
-        if self.params["items"] is not None:
-            desired["items"] = canonical_items(dict(cve_id=cve) for cve in self.params["items"])
+        if self.params["cves"] is not None:
+            desired["cves"] = sorted(set(self.params["cves"]))
         if self.params["expires_at"] is not None:
             desired["expires_at"] = self.expires_at
         if self.params["project"] is not None:
@@ -215,14 +216,14 @@ class CveAllowlist(HarborResource):
         return desired
 
     def update(self, current, changes):
-        allowlist = dict(items=changes.get("items", current["items"]),
+        allowlist = dict(items=[dict(cve_id=cve) for cve in changes.get("cves", current["cves"])],
                          expires_at=changes.get("expires_at", current.get("expires_at")))
         if self.params["project"] is None:
             # PUT overwrites the whole list: send the stored values of what does not change.
             self.client.put("/system/CVEAllowlist", allowlist)
         else:
             body = {}
-            if "items" in changes or "expires_at" in changes:
+            if "cves" in changes or "expires_at" in changes:
                 body["cve_allowlist"] = allowlist
             if "reuse_sys_cve_allowlist" in changes:
                 body["metadata"] = dict(reuse_sys_cve_allowlist=changes["reuse_sys_cve_allowlist"])

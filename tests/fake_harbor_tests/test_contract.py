@@ -141,22 +141,26 @@ def test_clean_crud_cycle_has_zero_violations(fake_harbor, harbor_api):
 
 
 class _Broken:
-    """Endpoints whose answers break the spec: the fake itself would be wrong."""
+    """Endpoints whose answers break the spec: the fake itself would be wrong.
+
+    They sit on P2P preheat operations, which no resource of the fake serves, so they never collide with a
+    real route as the fake grows.
+    """
 
     ROUTES = RouteTable()
 
     @staticmethod
-    @ROUTES.get("/systeminfo/volumes")
+    @ROUTES.get("/p2p/preheat/instances/{preheat_instance_name}")
     def _bad_body(_ctx):
-        return Response.json({"storage": "lots", "colour": "blue"})
+        return Response.json({"id": "lots", "colour": "blue"})
 
     @staticmethod
-    @ROUTES.get("/ldap/groups/search")
+    @ROUTES.get("/projects/{project_name}/preheat/policies/{preheat_policy_name}")
     def _undocumented_2xx(_ctx):
         return Response(204)
 
     @staticmethod
-    @ROUTES.get("/projects/{project_name_or_id}/logs")
+    @ROUTES.get("/projects/{project_name}/preheat/policies")
     def _missing_header(_ctx):
         return Response.json([])
 
@@ -177,9 +181,9 @@ def test_response_violations_are_recorded():
         def get(path):
             return requests.get(server.api_url + path, auth=ADMIN, timeout=10)
 
-        get("/systeminfo/volumes")
-        get("/ldap/groups/search")
-        get("/projects/library/logs")
+        get("/p2p/preheat/instances/one")
+        get("/projects/library/preheat/policies/one")
+        get("/projects/library/preheat/policies")
         assert get("/fake-only").status_code == 200
         crashed = get("/p2p/preheat/providers")
         assert crashed.status_code == 500
@@ -189,10 +193,10 @@ def test_response_violations_are_recorded():
         by_op = {}
         for violation in server.violations:
             by_op.setdefault((violation["kind"], violation["operationId"]), []).append(violation["message"])
-        assert any("storage in response must be of type array" in m for m in by_op[("response", "getVolumes")])
-        assert any("colour" in m for m in by_op[("response", "getVolumes")])
-        assert by_op[("response", "searchLdapGroup")] == ["status 204 is not documented for searchLdapGroup"]
-        assert any("X-Total-Count" in m for m in by_op[("response", "getLogs")])
+        assert any("id in response must be of type integer" in m for m in by_op[("response", "GetInstance")])
+        assert any("colour" in m for m in by_op[("response", "GetInstance")])
+        assert by_op[("response", "GetPolicy")] == ["status 204 is not documented for GetPolicy"]
+        assert any("X-Total-Count" in m for m in by_op[("response", "ListPolicies")])
         assert by_op[("request", None)] == ["GET /fake-only is not an operation of Harbor 2.15.2 "
                                             "(spec swagger.yaml-v2.15.2)"]
         assert "crashed" in by_op[("response", "ListProviders")][0]

@@ -20,17 +20,17 @@ def projects(harbor):
 
 def test_system_allowlist_is_overwritten_with_the_whole_list(run_module, harbor, projects):
     HarborSystemAllowlist(harbor, items=["CVE-2020-0001"], expires_at=END_2026)
-    result = run_module(cve_allowlist, dict(items=["CVE-2024-3094", "CVE-2023-44487"]))
+    result = run_module(cve_allowlist, dict(cves=["CVE-2024-3094", "CVE-2023-44487"]))
     assert result["changed"] is True
     # expires_at was not given: the stored one is sent back, since PUT overwrites everything
     assert harbor.writes() == [("PUT", "/system/CVEAllowlist", {
         "items": [{"cve_id": "CVE-2023-44487"}, {"cve_id": "CVE-2024-3094"}], "expires_at": END_2026})]
-    assert result["cve_allowlist"]["items"] == [{"cve_id": "CVE-2023-44487"}, {"cve_id": "CVE-2024-3094"}]
+    assert result["cve_allowlist"]["cves"] == ["CVE-2023-44487", "CVE-2024-3094"]
 
 
 def test_items_compare_as_a_set(run_module, harbor, projects):
     HarborSystemAllowlist(harbor, items=["CVE-2024-3094", "CVE-2023-44487"])
-    result = run_module(cve_allowlist, dict(items=["CVE-2023-44487", "CVE-2024-3094", "CVE-2023-44487"],
+    result = run_module(cve_allowlist, dict(cves=["CVE-2023-44487", "CVE-2024-3094", "CVE-2023-44487"],
                                             expires_at="never"))
     assert result["changed"] is False and harbor.writes() == []
 
@@ -41,7 +41,7 @@ def test_items_compare_as_a_set(run_module, harbor, projects):
 ])
 def test_expiry_forms(run_module, harbor, projects, text, epoch):
     allowlist = HarborSystemAllowlist(harbor, items=["CVE-2024-3094"], expires_at=1)
-    run_module(cve_allowlist, dict(items=["CVE-2024-3094"], expires_at=text))
+    run_module(cve_allowlist, dict(cves=["CVE-2024-3094"], expires_at=text))
     assert harbor.writes()[0][2]["expires_at"] == epoch
     assert allowlist.allowlist.get("expires_at") == epoch
 
@@ -56,7 +56,7 @@ def test_only_the_expiry(run_module, harbor, projects):
 
 def test_project_allowlist_stops_reusing_the_system_one(run_module, harbor, projects):
     projects.add("production", 12, metadata={"public": "false", "reuse_sys_cve_allowlist": "true"})
-    result = run_module(cve_allowlist, dict(project="production", items=["CVE-2024-3094"], expires_at="2026-12-31"))
+    result = run_module(cve_allowlist, dict(project="production", cves=["CVE-2024-3094"], expires_at="2026-12-31"))
     assert result["changed"] is True
     assert harbor.writes() == [("PUT", "/projects/production", {
         "cve_allowlist": {"items": [{"cve_id": "CVE-2024-3094"}], "expires_at": END_2026},
@@ -68,21 +68,21 @@ def test_project_allowlist_stops_reusing_the_system_one(run_module, harbor, proj
 
 def test_project_allowlist_no_op(run_module, harbor, projects):
     projects.add("production", 12, items=["CVE-2024-3094"], expires_at=END_2026)  # reuse flag unset means false
-    result = run_module(cve_allowlist, dict(project="production", items=["CVE-2024-3094"], expires_at="2026-12-31"))
+    result = run_module(cve_allowlist, dict(project="production", cves=["CVE-2024-3094"], expires_at="2026-12-31"))
     assert result["changed"] is False and harbor.writes() == []
 
 
 def test_project_flag_only(run_module, harbor, projects):
     projects.add("production", 12, metadata={"reuse_sys_cve_allowlist": "true"}, items=["CVE-2024-3094"])
-    run_module(cve_allowlist, dict(project="production", items=["CVE-2024-3094"]))
+    run_module(cve_allowlist, dict(project="production", cves=["CVE-2024-3094"]))
     assert harbor.writes() == [("PUT", "/projects/production", {"metadata": {"reuse_sys_cve_allowlist": "false"}})]
 
 
 def test_check_mode_sends_no_write(run_module, harbor, projects):
     allowlist = HarborSystemAllowlist(harbor)
-    result = run_module(cve_allowlist, dict(items=["CVE-2024-3094"]), check_mode=True)
+    result = run_module(cve_allowlist, dict(cves=["CVE-2024-3094"]), check_mode=True)
     assert result["changed"] is True and harbor.writes() == []
-    assert result["cve_allowlist"]["items"] == [{"cve_id": "CVE-2024-3094"}]
+    assert result["cve_allowlist"]["cves"] == ["CVE-2024-3094"]
     assert allowlist.allowlist["items"] == []
 
 
@@ -91,7 +91,7 @@ def test_absent_empties_the_list(run_module, harbor, projects):
     result = run_module(cve_allowlist, dict(state="absent"))
     assert result["changed"] is True
     assert harbor.writes() == [("PUT", "/system/CVEAllowlist", {"items": [], "expires_at": None})]
-    assert result["cve_allowlist"]["items"] == []
+    assert result["cve_allowlist"]["cves"] == []
 
 
 def test_absent_empties_a_project_list_and_keeps_the_flag(run_module, harbor, projects):
@@ -116,18 +116,18 @@ def test_absent_on_an_empty_list_is_unchanged(run_module, harbor, projects, args
 
 
 def test_missing_project_fails_clearly(run_module, harbor, projects):
-    result = run_module(cve_allowlist, dict(project="staging", items=["CVE-2024-3094"]))
+    result = run_module(cve_allowlist, dict(project="staging", cves=["CVE-2024-3094"]))
     assert result["failed"] is True and "project staging does not exist" in result["msg"]
 
 
 @pytest.mark.parametrize("args, message", [
-    (dict(items=["CVE-2024-309"]), "items: 'CVE-2024-309' is not a CVE id of the form CVE-YYYY-NNNN"),
-    (dict(items=["cve-2024-3094", "GHSA-xxxx"]), "'cve-2024-3094', 'GHSA-xxxx' are not a CVE id"),
-    (dict(items=["CVE-24-3094"]), "is not a CVE id"),
-    (dict(items=["CVE-2024-3094"], expires_at="next year"), "expires_at 'next year' is not a date"),
-    (dict(items=["CVE-2024-3094"], expires_at="2026-13-01"), "is not a date"),
-    (dict(), "state is present but any of the following are missing: items, expires_at"),
-    (dict(project="Prod", items=[]), "project name 'Prod' is not valid"),
+    (dict(cves=["CVE-2024-309"]), "cves: 'CVE-2024-309' is not a CVE id of the form CVE-YYYY-NNNN"),
+    (dict(cves=["cve-2024-3094", "GHSA-xxxx"]), "'cve-2024-3094', 'GHSA-xxxx' are not a CVE id"),
+    (dict(cves=["CVE-24-3094"]), "is not a CVE id"),
+    (dict(cves=["CVE-2024-3094"], expires_at="next year"), "expires_at 'next year' is not a date"),
+    (dict(cves=["CVE-2024-3094"], expires_at="2026-13-01"), "is not a date"),
+    (dict(), "state is present but any of the following are missing: cves, expires_at"),
+    (dict(project="Prod", cves=[]), "project name 'Prod' is not valid"),
 ])
 def test_bad_input_fails_before_any_request(run_module, harbor, args, message):
     result = run_module(cve_allowlist, args)
