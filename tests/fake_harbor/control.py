@@ -14,6 +14,8 @@ GET      /_fake/health                component -> error (null = healthy)
 POST     /_fake/health                {"component": "redis", "healthy": false, "error": "..."}
                                       or {"components": {"redis": false, "core": true}}
 POST     /_fake/repositories          {"project": "name-or-id", "name": "app", "size": 1024} (one artifact)
+POST     /_fake/receiver/<name>       a webhook receiver: records the delivered body and headers
+GET      /_fake/received              {"count", "received": [...]}; ?receiver=<name>
 POST     /_fake/artifacts             {"project", "repository", "tags": [...], "size", "digest"?, "push_time"?,
                                       "pull_time"?, "packages"?, "labels"?} (see resources/artifacts.py)
 POST     /_fake/users                 {"username", "password", "email"?, "sysadmin"?}
@@ -53,6 +55,8 @@ def _flag(raw, name):
 def handle(server, raw):
     path = raw.path.rstrip("/")
     method = raw.method
+    if method == "POST" and path.startswith("/_fake/receiver/"):
+        return _receive(server, raw, path[len("/_fake/receiver/"):])
     body = _body(raw)
     if body is None:
         return _error(400, "the body must be a JSON object")
@@ -186,6 +190,25 @@ def _add_user(server, _raw, body):
     return _json(users.serialize(user), 201)
 
 
+def _receive(server, raw, name):
+    """A webhook receiver: record what was delivered (any body, e.g. a Harbor event payload)."""
+    try:
+        payload = json.loads(raw.body) if raw.body else None
+    except ValueError:
+        payload = raw.body.decode("utf-8", "replace")
+    with server.lock:
+        server.received.append({"receiver": name, "authorization": raw.headers.get("Authorization"),
+                                "content_type": raw.headers.get("Content-Type"), "body": payload})
+    return _json({})
+
+
+def _get_received(server, raw, _body_):
+    name = (raw.query.get("receiver") or [None])[-1]
+    with server.lock:
+        items = [dict(item) for item in server.received if name is None or item["receiver"] == name]
+    return _json({"count": len(items), "received": items})
+
+
 _ROUTES = {
     ("GET", "/_fake/info"): _info,
     ("GET", "/_fake/requests"): _get_requests,
@@ -200,5 +223,6 @@ _ROUTES = {
     ("POST", "/_fake/health"): _set_health,
     ("POST", "/_fake/repositories"): _add_repository,
     ("POST", "/_fake/artifacts"): _push_artifact,
+    ("GET", "/_fake/received"): _get_received,
     ("POST", "/_fake/users"): _add_user,
 }

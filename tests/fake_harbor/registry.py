@@ -323,7 +323,7 @@ class RegistryFront:
                 repo = artifacts.find_repository(self.server.state, project, repository)
                 artifact = artifacts.find_artifact(self.server.state, repo, reference) if repo else None
                 if artifact is not None:
-                    artifacts.delete_artifact(self.server.state, artifact)
+                    artifacts.remove_artifact(self.server.state, artifact)
         return response
 
     def _forward(self, raw, body=None, path=None):

@@ -59,6 +59,7 @@ class Options:
         self.with_trivy = with_trivy
         self.config = dict(config or {})
         self.external_url = "http://127.0.0.1"
+        self.ca_path = None
 
 
 class FakeHarbor:
@@ -95,6 +96,7 @@ class FakeHarbor:
             self.hooks.register_module(module)
         self.router = Router([m.ROUTES for m in self.modules], self.version)
         self.log = RequestLog()
+        self.received = []  # what the webhook receiver (/_fake/receiver/<name>) got
         self.faults = FaultSet()
         self.authenticator = Authenticator(auth_fail_delay)
         self.registry = RegistryFront(self) if registry else None
@@ -117,6 +119,7 @@ class FakeHarbor:
     # -- lifecycle -------------------------------------------------------------
     def _fresh_state(self):
         state = State(self.options, self.version)
+        state.hooks = self.hooks  # store-level code (jobs finishing, deletes) reaches other resources
         for module in self.modules:
             init = getattr(module, "init_state", None)
             if init is not None:
@@ -128,6 +131,7 @@ class FakeHarbor:
         self._httpd = FakeHTTPServer((self.host, self.port), self, ssl_context=context)
         self.port = self._httpd.server_address[1]
         self.options.external_url = self.url
+        self.options.ca_path = self.ca_path
         self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.1},
                                         name="fake-harbor-%s" % self.port, daemon=True)
         self._thread.start()
@@ -171,6 +175,7 @@ class FakeHarbor:
         with self.lock:
             self.state = self._fresh_state()
             self.log.clear()
+            self.received = []
             self.faults = FaultSet()
             self.authenticator = Authenticator(self.authenticator.fail_delay)
             with self._violation_lock:

@@ -1,11 +1,12 @@
 """The registry protocol through the fake: real skopeo pushes and pulls, a real distribution registry behind."""
 
+import json
 import os
 
 import pytest
 import requests
 
-from tests.fake_harbor.framework.auth import ROLE_DEVELOPER, ROLE_GUEST, Principal
+from tests.fake_harbor.framework.auth import ROLE_DEVELOPER, ROLE_GUEST
 from tests.fake_harbor.framework.routing import RouteTable
 from tests.fake_harbor.oci import build_image, packages_file, skopeo, skopeo_copy
 from tests.fake_harbor.registry import registry_binary
@@ -21,51 +22,30 @@ OPENSSL = [{"name": "openssl", "version": "3.0.1",
             "vulnerabilities": [{"id": "CVE-2024-0001", "severity": "Critical", "fix_version": "3.0.2"}]}]
 
 
-class _Extras:
-    """Test-only hook providers: a robot, immutable tags, a pull gate and an event recorder."""
+class _Events:
+    """Records every artifact event (the hook webhooks and scans listen to)."""
 
     ROUTES = RouteTable()
-    ROBOT = {"name": "robot$library+puller", "level": "project",
-             "permissions": [{"kind": "project", "namespace": "library",
-                              "access": [{"resource": "repository", "action": "pull"}]}]}
-    immutable = set()
-    denied = set()
     events = []
 
     @staticmethod
-    def _robot(_state, username, secret):
-        if username == "robot$library+puller" and secret == "Puller123":
-            return Principal.robot_principal(username, _Extras.ROBOT)
-        return None
+    def _event(_state, event_type, project, artifact, tag, principal, _extra=None):
+        _Events.events.append((event_type, project["name"], artifact["repository_name"], tag,
+                               principal.username if principal else None))
 
-    @staticmethod
-    def _tag_immutable(_state, _project, repository, tag):
-        return (repository, tag) in _Extras.immutable
-
-    @staticmethod
-    def _pull_denied(_state, _project, artifact):
-        return "blocked by policy" if artifact["digest"] in _Extras.denied else None
-
-    @staticmethod
-    def _event(_state, event_type, project, artifact, tag, principal):
-        _Extras.events.append((event_type, project["name"], artifact["repository_name"], tag, principal.username))
-
-    HOOKS = {"authenticate_robot": _robot, "tag_immutable": _tag_immutable, "artifact_pull_denied": _pull_denied,
-             "artifact_event": _event}
+    HOOKS = {"artifact_event": _event}
 
 
 @pytest.fixture(scope="module")
 def server():
-    with FakeHarbor(registry=True, auth_fail_delay=0.05, extra_modules=[_Extras]) as fake:
+    with FakeHarbor(registry=True, auth_fail_delay=0.05, extra_modules=[_Events]) as fake:
         yield fake
 
 
 @pytest.fixture
 def harbor(server):
     server.reset()
-    _Extras.immutable.clear()
-    _Extras.denied.clear()
-    del _Extras.events[:]
+    del _Events.events[:]
     return server
 
 
@@ -96,6 +76,28 @@ def api(server, path, **kwargs):
     return requests.get(server.api_url + path, auth=ADMIN, timeout=10, **kwargs)
 
 
+def api_write(server, method, path, body=None):
+    return requests.request(method, server.api_url + path, json=body, auth=ADMIN, timeout=10)
+
+
+def wait_for(read, done, attempts=20):
+    """Read until ``done(value)``: the fake's jobs move on as their status is read."""
+    for _attempt in range(attempts):
+        value = read()
+        if done(value):
+            return value
+    raise AssertionError("not done after %d reads: %r" % (attempts, value))
+
+
+def scan(server, project, repository, reference):
+    path = "/projects/%s/repositories/%s/artifacts/%s" % (project, repository, reference)
+    assert api_write(server, "POST", path + "/scan").status_code == 202
+    native = "application/vnd.scanner.adapter.vuln.report.harbor+json; version=1.0"
+    return wait_for(lambda: api(server, path, params={"with_scan_overview": "true"},
+                                headers={"X-Accept-Vulnerabilities": native}).json(),
+                    lambda a: a.get("scan_overview", {}).get(native, {}).get("scan_status") == "Success")
+
+
 def test_a_push_becomes_an_artifact_with_its_tag_size_and_quota(harbor, image):
     source, digest = image("v1", **packages_file(OPENSSL))
     result = push(harbor, source, "library/app:v1")
@@ -107,7 +109,7 @@ def test_a_push_becomes_an_artifact_with_its_tag_size_and_quota(harbor, image):
     assert stored["packages"] == OPENSSL
     quota = api(harbor, "/quotas", params={"reference": "project", "reference_id": 1}).json()[0]
     assert quota["used"]["storage"] == artifacts[0]["size"] > 0
-    assert ("PUSH_ARTIFACT", "library", "library/app", "v1", "admin") in _Extras.events
+    assert ("PUSH_ARTIFACT", "library", "library/app", "v1", "admin") in _Events.events
 
 
 def test_a_pull_sets_pull_times_and_raises_an_event(harbor, image, tmp_path):
@@ -118,7 +120,7 @@ def test_a_pull_sets_pull_times_and_raises_an_event(harbor, image, tmp_path):
     artifact = api(harbor, "/projects/library/repositories/app/artifacts/v1").json()
     assert artifact["pull_time"] and artifact["tags"][0]["pull_time"]
     assert api(harbor, "/projects/library/repositories/app").json()["pull_count"] == 1
-    assert ("PULL_ARTIFACT", "library", "library/app", "v1", "admin") in _Extras.events
+    assert ("PULL_ARTIFACT", "library", "library/app", "v1", "admin") in _Events.events
 
 
 def test_visibility_anonymous_pulls_public_only_and_never_pushes(harbor, image, tmp_path):
@@ -151,7 +153,12 @@ def test_members_push_by_role(harbor, image, tmp_path):
 def test_robot_permissions_are_enforced(harbor, image, tmp_path):
     source, _digest = image("v1")
     assert push(harbor, source, "library/app:v1").returncode == 0
-    robot = ("robot$library+puller", "Puller123")
+    created = api_write(harbor, "POST", "/robots", {
+        "name": "puller", "level": "project", "duration": 30,
+        "permissions": [{"kind": "project", "namespace": "library",
+                         "access": [{"resource": "repository", "action": "pull"}]}]})
+    assert created.status_code == 201, created.text
+    robot = (created.json()["name"], created.json()["secret"])
     assert pull(harbor, "library/app:v1", tmp_path, creds=robot).returncode == 0
     refused = push(harbor, source, "library/app:v2", creds=robot)
     assert refused.returncode != 0
@@ -171,18 +178,79 @@ def test_an_immutable_tag_cannot_be_overwritten(harbor, image):
     first, _digest = image("v1", **{"etc/a": "one"})
     second, _digest2 = image("v1", **{"etc/a": "two"})
     assert push(harbor, first, "library/app:v1").returncode == 0
-    _Extras.immutable.add(("app", "v1"))
+    rule = {"disabled": False, "action": "immutable", "template": "immutable_template",
+            "tag_selectors": [{"kind": "doublestar", "decoration": "matches", "pattern": "v1"}],
+            "scope_selectors": {"repository": [{"kind": "doublestar", "decoration": "repoMatches", "pattern": "**"}]}}
+    assert api_write(harbor, "POST", "/projects/library/immutabletagrules", rule).status_code == 201
     refused = push(harbor, second, "library/app:v1")
     assert refused.returncode != 0 and "immutable" in refused.stderr
     assert push(harbor, second, "library/app:v2").returncode == 0
 
 
-def test_a_pull_can_be_denied_by_policy(harbor, image, tmp_path):
+def test_the_vulnerability_gate_blocks_pulls_until_allowlisted(harbor, image, tmp_path):
+    api_write(harbor, "POST", "/projects", {"project_name": "production", "metadata": {
+        "prevent_vul": "true", "severity": "high"}})
+    source, _digest = image("v1", **packages_file(OPENSSL))
+    assert push(harbor, source, "production/app:v1").returncode == 0
+    assert pull(harbor, "production/app:v1", tmp_path).returncode == 0  # not scanned yet
+    scan(harbor, "production", "app", "v1")
+    refused = pull(harbor, "production/app:v1", tmp_path)
+    assert refused.returncode != 0 and "cannot be pulled due to configured policy" in refused.stderr
+    assert "High" in refused.stderr
+    assert api_write(harbor, "PUT", "/projects/production", {
+        "cve_allowlist": {"items": [{"cve_id": "CVE-2024-0001"}]}}).status_code == 200
+    assert pull(harbor, "production/app:v1", tmp_path).returncode == 0
+
+
+def test_auto_scan_scans_on_push(harbor, image):
+    api_write(harbor, "POST", "/projects", {"project_name": "scanned", "metadata": {"auto_scan": "true"}})
+    source, _digest = image("v1", **packages_file(OPENSSL))
+    assert push(harbor, source, "scanned/app:v1").returncode == 0
+    native = "application/vnd.scanner.adapter.vuln.report.harbor+json; version=1.0"
+    overview = wait_for(lambda: api(harbor, "/projects/scanned/repositories/app/artifacts/v1",
+                                    params={"with_scan_overview": "true"},
+                                    headers={"X-Accept-Vulnerabilities": native}).json()["scan_overview"][native],
+                        lambda o: o["scan_status"] == "Success")
+    assert overview["summary"]["summary"] == {"Critical": 1}
+
+
+@pytest.mark.parametrize("payload_format", ["Default", "CloudEvents"])
+def test_push_and_pull_events_reach_webhooks(harbor, image, tmp_path, payload_format):
+    policy = {"name": "ci", "enabled": True, "event_types": ["PUSH_ARTIFACT", "PULL_ARTIFACT"],
+              "targets": [{"type": "http", "address": harbor.url + "/_fake/receiver/ci",
+                           "auth_header": "Bearer hook-secret", "payload_format": payload_format}]}
+    assert api_write(harbor, "POST", "/projects/library/webhook/policies", policy).status_code == 201
     source, digest = image("v1")
     assert push(harbor, source, "library/app:v1").returncode == 0
-    _Extras.denied.add(digest)
-    refused = pull(harbor, "library/app:v1", tmp_path)
-    assert refused.returncode != 0 and "blocked by policy" in refused.stderr
+    assert pull(harbor, "library/app:v1", tmp_path).returncode == 0
+    received = wait_for(lambda: requests.get(harbor.url + "/_fake/received", timeout=10).json()["received"],
+                        lambda items: len(items) >= 2, attempts=200)
+    assert {r["authorization"] for r in received} == {"Bearer hook-secret"}
+    bodies = sorted((r["body"] for r in received), key=lambda b: b.get("type"))
+    if payload_format == "Default":
+        assert [b["type"] for b in bodies] == ["PULL_ARTIFACT", "PUSH_ARTIFACT"]
+        resource = bodies[1]["event_data"]["resources"][0]
+        assert bodies[1]["operator"] == "admin"
+        assert bodies[1]["event_data"]["repository"]["repo_full_name"] == "library/app"
+    else:
+        assert [b["type"] for b in bodies] == ["harbor.artifact.pulled", "harbor.artifact.pushed"]
+        assert all(b["specversion"] == "1.0" for b in bodies)
+        resource = bodies[1]["data"]["resources"][0]
+    assert resource["digest"] == digest and resource["tag"] == "v1"
+    assert resource["resource_url"].endswith("/library/app:v1")
+
+
+def test_gc_frees_what_the_registry_storage_loses(harbor, image):
+    source, digest = image("v1", **{"big.bin": os.urandom(300000)})
+    assert push(harbor, source, "library/app:v1").returncode == 0
+    assert api_write(harbor, "DELETE", "/projects/library/repositories/app/artifacts/" + digest).status_code == 200
+    before = harbor.registry.distribution.storage_bytes()
+    started = api_write(harbor, "POST", "/system/gc/schedule", {"schedule": {"type": "Manual"}})
+    assert started.status_code == 201
+    gc_id = started.headers["Location"].rsplit("/", 1)[1]
+    run = wait_for(lambda: api(harbor, "/system/gc/" + gc_id).json(), lambda r: r["job_status"] == "Success")
+    freed = json.loads(run["job_parameters"])["freed_space"]
+    assert freed == before - harbor.registry.distribution.storage_bytes() > 300000
 
 
 def test_api_delete_removes_the_manifest_and_gc_frees_the_blobs(harbor, image, tmp_path):

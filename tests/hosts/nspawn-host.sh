@@ -104,6 +104,8 @@ down() {
       fi
     done <"$d/cgroups"
   fi
+  # keep what the host downloaded for the next hosts (hard links into the shared pool, never overwriting)
+  cp -l -n "$d/rootfs/var/cache/apt/archives/"*.deb "$CACHE/apt-archives/" 2>/dev/null || true
   rm -rf "$d"
   log "$id: removed"
 }
@@ -112,7 +114,7 @@ up() {
   local id=$1 pubkey=$2 d=$HOSTS/$1 base port cg dir path
   [ -r "$pubkey" ] || die "cannot read public key $pubkey"
   base=$("$HERE/build-rootfs.sh")
-  mkdir -p "$HOSTS" "$CACHE/apt-archives/partial"
+  mkdir -p "$HOSTS" "$CACHE/apt-archives"
   down "$id"   # a leftover of a killed run
   mkdir -p "$d"
 
@@ -129,8 +131,9 @@ up() {
   install -m 0600 "$pubkey" "$r/root/.ssh/authorized_keys"
   echo "$id" >"$r/etc/hostname"
   printf '127.0.0.1 localhost\n127.0.1.1 %s\n::1 localhost ip6-localhost ip6-loopback\n' "$id" >"$r/etc/hosts"
-  # apt downloads are shared by all hosts (apt locks the directory while it writes)
-  chown "$(awk -F: '$1 == "_apt" { print $3 }' "$r/etc/passwd")" "$CACHE/apt-archives/partial"
+  # apt downloads are reused across hosts: each host starts with hard links to the pool's packages in its own
+  # archive (a shared bind mount made parallel hosts fail on apt's archive lock), and down() adds what it fetched
+  cp -l -n "$CACHE/apt-archives/"*.deb "$r/var/cache/apt/archives/" 2>/dev/null || true
 
   # one cgroup per hierarchy under ours; cpuset needs its cpus and mems before a process can join
   : >"$d/cgroups"
@@ -155,7 +158,6 @@ up() {
   ' nspawn-host "$d" \
     --keep-unit --register=no --quiet -D "$d/rootfs" -M "$id" \
     --capability=all --system-call-filter='@keyring bpf' --link-journal=no \
-    --bind="$CACHE/apt-archives:/var/cache/apt/archives" \
     --boot >"$d/console.log" 2>&1 </dev/null &
 
   local t0=$SECONDS

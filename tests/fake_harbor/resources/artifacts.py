@@ -122,6 +122,13 @@ def delete_artifact(state, artifact):
     state.artifacts.pop(artifact["id"], None)
 
 
+def remove_artifact(state, artifact):
+    """Delete an artifact as Harbor's API, retention and GC do: the store, then every ``artifact_deleted`` hook
+    (the registry removes the manifest, scans drop the report, GC counts the garbage)."""
+    delete_artifact(state, artifact)
+    state.hooks.all("artifact_deleted", state, artifact)
+
+
 def delete_tag(artifact, tag_name):
     artifact["tags"] = [t for t in artifact["tags"] if t["name"] != tag_name]
 
@@ -259,10 +266,9 @@ def delete_repository_handler(ctx):
     for artifact in repository_artifacts(ctx.state, repo):
         if any(_immutable(ctx, project, repo, t["name"]) for t in artifact["tags"]):
             raise precondition(IMMUTABLE_MESSAGE)
-    removed = repository_artifacts(ctx.state, repo)
+    for artifact in repository_artifacts(ctx.state, repo):
+        remove_artifact(ctx.state, artifact)
     delete_repository(ctx.state, repo)
-    for artifact in removed:
-        ctx.server.hooks.all("artifact_deleted", ctx.state, artifact)
     return Response.ok()
 
 
@@ -302,8 +308,8 @@ def delete_artifact_handler(ctx):
     artifact = artifact_for(ctx, project, repo)
     if any(_immutable(ctx, project, repo, t["name"]) for t in artifact["tags"]):
         raise precondition(IMMUTABLE_MESSAGE)
-    delete_artifact(ctx.state, artifact)
-    ctx.server.hooks.all("artifact_deleted", ctx.state, artifact)
+    remove_artifact(ctx.state, artifact)
+    ctx.state.hooks.all("artifact_event", ctx.state, "DELETE_ARTIFACT", project, artifact, None, ctx.principal)
     return Response.ok()
 
 

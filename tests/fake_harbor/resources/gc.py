@@ -15,6 +15,8 @@ Harbor's behaviour (api-notes §8, errata E12, E13):
 What a GC does here: it frees the bytes of artifacts deleted through the API since the last GC
 (``artifact_deleted`` hook: Harbor frees a project's quota at once but the blobs only on GC) and, with
 ``delete_untagged``, deletes the artifacts that have no tag and frees their bytes. ``dry_run`` only counts.
+With a real registry behind the fake (``FakeHarbor(registry=True)``) the freed bytes are what distribution's
+garbage collector removed from the registry storage.
 The result lands in ``job_parameters`` (``freed_space`` in bytes, ``purged_blobs``, ``purged_manifests``,
 as Harbor's GC history shows them) and in the log.
 """
@@ -71,8 +73,11 @@ def _collect(state, execution):
     freed = sum(a["size"] for a in untagged) + sum(state.gc_garbage)
     if not dry_run:
         for artifact in untagged:
-            artifacts.delete_artifact(state, artifact)
+            artifacts.remove_artifact(state, artifact)
         state.gc_garbage = []
+        if state.hooks.has("registry_garbage_collect"):
+            # a real registry behind the fake (registry.py): the bytes its garbage collector really freed
+            freed = state.hooks.first("registry_garbage_collect", state, False, False)
     execution["extra"] = {"freed_space": freed, "purged_blobs": manifests * BLOBS_PER_MANIFEST,
                           "purged_manifests": manifests}
     stamp = execution["update_time"]

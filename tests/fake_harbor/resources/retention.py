@@ -417,7 +417,7 @@ def run_policy(ctx, policy, project, dry_run, trigger="MANUAL"):
             if retained:
                 task["retained"] += 1
             elif not dry_run:
-                artifacts.delete_artifact(state, artifact)
+                artifacts.remove_artifact(state, artifact)
         task["log"] = _log(repo, rows, dry_run)
         state.retention_tasks[task["id"]] = task
     execution["end_time"] = now_iso()

@@ -24,6 +24,7 @@ for ``state.job_steps`` observations (reads of the scan overview; reading the re
 types a Trivy adapter produces. Scan-all (scan_all.py) uses ``complete_scan()``.
 """
 
+import time
 import uuid
 from urllib.parse import unquote
 
@@ -106,6 +107,14 @@ def start_scan(state, artifact, scanner, trigger="Manual"):
         scan["vulnerabilities"] = findings(artifact)
         scan["end_time"] = execution["update_time"]
         execution["log"].append("%s [INFO] %d vulnerabilities found" % (scan["end_time"], len(scan["vulnerabilities"])))
+        project = state_.projects.get(artifact["project_id"])
+        if project is not None:
+            tags = [t["name"] for t in artifact["tags"]]
+            summary = {NATIVE: {"report_id": scan["report_id"], "scan_status": executions.SUCCESS,
+                                "severity": _worst(scan["vulnerabilities"]), "summary": _summary(scan),
+                                "scanner": _scanner_info(scan)}}
+            state_.hooks.all("artifact_event", state_, "SCANNING_COMPLETED", project, artifact,
+                             tags[0] if tags else None, None, {"scan_overview": summary})
         return None
 
     scan["execution"] = executions.new_execution(
@@ -161,7 +170,51 @@ def overview(state, artifact, mime_types):
     return {requested_types(mime_types)[0]: item}
 
 
-HOOKS = {"artifact_scan_overview": overview, "artifact_deleted": _artifact_deleted}
+def _allowlisted(state, project):
+    """The CVE ids a project exempts: its own allowlist, or the system's with reuse_sys_cve_allowlist; an
+    expired allowlist exempts nothing."""
+    reuse = (project.get("metadata") or {}).get("reuse_sys_cve_allowlist") == "true"
+    allowlist = state.system_cve_allowlist if reuse else project.get("cve_allowlist") or {}
+    expires = allowlist.get("expires_at")
+    if expires and expires <= time.time():
+        return set()
+    return {item.get("cve_id") for item in allowlist.get("items") or []}
+
+
+def pull_denied(state, project, artifact):
+    """Hook ``artifact_pull_denied``: the project's vulnerability gate (prevent_vul + severity).
+
+    An artifact without a finished scan passes; findings at or above the project's severity that no allowlist
+    exempts block the pull with Harbor's message.
+    """
+    metadata = project.get("metadata") or {}
+    scan = state.scans.get(artifact["id"])
+    if metadata.get("prevent_vul") != "true" or scan is None or scan["vulnerabilities"] is None:
+        return None
+    threshold = severity_name(metadata.get("severity") or "low")
+    exempt = _allowlisted(state, project)
+    blocking = [v for v in scan["vulnerabilities"]
+                if SEVERITIES.index(v["severity"]) >= SEVERITIES.index(threshold) and v["id"] not in exempt]
+    if not blocking:
+        return None
+    return ('current image with "%d vulnerabilities" cannot be pulled due to configured policy in \'Prevent '
+            'images with vulnerability severity of "%s" or higher from running.\' To continue with pull, please '
+            'contact your project administrator to exempt matched vulnerabilities through configuring the CVE '
+            'allowlist.' % (len(blocking), threshold))
+
+
+def _scan_on_push(state, event_type, project, artifact, _tag, _principal, _extra=None):
+    """Hook ``artifact_event``: a project with auto_scan scans every pushed artifact."""
+    if event_type != "PUSH_ARTIFACT" or (project.get("metadata") or {}).get("auto_scan") != "true":
+        return
+    scanner = scanners.scanner_for_project(state, project)
+    current = state.scans.get(artifact["id"])
+    if scanner is not None and (current is None or current["execution"]["status"] not in executions.ACTIVE):
+        start_scan(state, artifact, scanner, trigger="Event")
+
+
+HOOKS = {"artifact_scan_overview": overview, "artifact_deleted": _artifact_deleted,
+         "artifact_pull_denied": pull_denied, "artifact_event": _scan_on_push}
 
 
 def report(scan, artifact, mime_type):

@@ -8,9 +8,21 @@
   (slack → 400), http without one is stored as Default.
 * ``enabled`` defaults to false. Auth headers are returned as stored (go-swagger ``omitempty``: empty strings
   and false flags of a target are left out) and remembered as secrets.
+
+Events are delivered: the ``artifact_event`` hook (pushes and pulls through the registry front, API deletes,
+finished scans) POSTs Harbor's payload — the Default JSON or a CloudEvents JSON, as the target asks — to every
+http target of the project's enabled policies that subscribe to the event, with the target's auth header, in a
+background thread as Harbor's job service does. ``state.webhook_deliveries`` records each attempt. Tests point a
+target at the fake's own receiver (``/_fake/receiver/<name>``, see control.py).
 """
 
+import json
+import threading
+import time
+import uuid
 from urllib.parse import urlsplit
+
+import requests
 
 from ..framework.errors import bad_request, conflict, not_found
 from ..framework.paging import paginate
@@ -29,6 +41,7 @@ PAYLOAD_FORMATS = ["Default", "CloudEvents"]
 
 def init_state(state):
     state.webhook_policies = {}  # id -> policy (with project_id)
+    state.webhook_deliveries = []  # {"policy_id", "event_type", "address", "payload_format", "status"}
 
 
 def _targets(state, raw):
@@ -153,4 +166,74 @@ def _project_deleted(state, project):
         state.webhook_policies.pop(policy_id)
 
 
-HOOKS = {"project_deleted": _project_deleted}
+# ---------------------------------------------------------------- delivery
+
+CLOUD_EVENT_TYPES = {
+    "PUSH_ARTIFACT": "harbor.artifact.pushed", "PULL_ARTIFACT": "harbor.artifact.pulled",
+    "DELETE_ARTIFACT": "harbor.artifact.deleted", "SCANNING_COMPLETED": "harbor.scan.completed",
+    "SCANNING_FAILED": "harbor.scan.failed", "SCANNING_STOPPED": "harbor.scan.stopped",
+    "QUOTA_EXCEED": "harbor.quota.exceed", "QUOTA_WARNING": "harbor.quota.warning",
+    "REPLICATION": "harbor.replication.status.changed", "TAG_RETENTION": "harbor.tag_retention.finished",
+}
+
+
+def event_data(state, project, artifact, tag, extra=None):
+    """Harbor's ``event_data`` of an artifact event: the resource and its repository."""
+    host = urlsplit(state.options.external_url).netloc
+    namespace, _sep, name = artifact["repository_name"].partition("/")
+    reference = (":" + tag) if tag else ("@" + artifact["digest"])
+    resource = {"digest": artifact["digest"], "tag": tag or "",
+                "resource_url": "%s/%s%s" % (host, artifact["repository_name"], reference)}
+    resource.update(extra or {})
+    created = int(time.time())
+    return {"resources": [resource],
+            "repository": {"date_created": created, "name": name, "namespace": namespace,
+                           "repo_full_name": artifact["repository_name"],
+                           "repo_type": "public" if (project.get("metadata") or {}).get("public") == "true"
+                           else "private"}}
+
+
+def payload(event_type, data, operator, payload_format, policy):
+    if payload_format == "CloudEvents":
+        return {"specversion": "1.0", "id": str(uuid.uuid4()), "requestid": str(uuid.uuid4()),
+                "source": "/projects/%d/webhook/policies/%d" % (policy["project_id"], policy["id"]),
+                "type": CLOUD_EVENT_TYPES[event_type], "datacontenttype": "application/json",
+                "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "data": data, "operator": operator}
+    return {"type": event_type, "occur_at": int(time.time()), "operator": operator, "event_data": data}
+
+
+def _deliver(record, target, body, verify):
+    headers = {"Content-Type": "application/json"}
+    if target["auth_header"]:
+        headers["Authorization"] = target["auth_header"]
+    if target["payload_format"] == "CloudEvents":
+        headers["Content-Type"] = "application/cloudevents+json"
+    try:
+        resp = requests.post(target["address"], data=json.dumps(body), headers=headers, timeout=10,
+                             verify=False if target["skip_cert_verify"] else verify)
+        record["status"] = resp.status_code
+    except requests.RequestException as exc:
+        record["status"] = "error: %s" % exc.__class__.__name__
+
+
+def notify(state, event_type, project, artifact, tag, principal, extra=None):
+    """Hook ``artifact_event``: deliver the event to the project's enabled policies that subscribe to it."""
+    policies = [p for p in state.webhook_policies.values()
+                if p["project_id"] == project["project_id"] and p["enabled"] and event_type in p["event_types"]]
+    if not policies:
+        return
+    data = event_data(state, project, artifact, tag, extra)
+    operator = principal.username if principal is not None and principal.username else "anonymous"
+    verify = state.options.ca_path or True  # Harbor trusts its own CA (the fake's, with TLS)
+    for policy in policies:
+        for target in policy["targets"]:
+            if target["type"] != "http":
+                continue  # Slack's own payload is not modelled
+            record = {"policy_id": policy["id"], "event_type": event_type, "address": target["address"],
+                      "payload_format": target["payload_format"], "status": "pending"}
+            state.webhook_deliveries.append(record)
+            body = payload(event_type, data, operator, target["payload_format"], policy)
+            threading.Thread(target=_deliver, args=(record, dict(target), body, verify), daemon=True).start()
+
+
+HOOKS = {"project_deleted": _project_deleted, "artifact_event": notify}
