@@ -15,6 +15,7 @@ POST     /_fake/health                {"component": "redis", "healthy": false, "
                                       or {"components": {"redis": false, "core": true}}
 POST     /_fake/repositories          {"project": "name-or-id", "name": "app", "size": 1024} (one artifact)
 POST     /_fake/receiver/<name>       a webhook receiver: records the delivered body and headers
+POST     /_fake/artifact-times        {"project", "repository", "reference", "push_time"?, "pull_time"?}: age an artifact
 GET      /_fake/received              {"count", "received": [...]}; ?receiver=<name>
 POST     /_fake/artifacts             {"project", "repository", "tags": [...], "size", "digest"?, "push_time"?,
                                       "pull_time"?, "packages"?, "labels"?} (see resources/artifacts.py)
@@ -190,6 +191,24 @@ def _add_user(server, _raw, body):
     return _json(users.serialize(user), 201)
 
 
+def _artifact_times(server, _raw, body):
+    """Move an artifact's push/pull times into the past, as if it had been pushed (pulled) then."""
+    if not body.get("project") or not body.get("repository") or not body.get("reference"):
+        return _error(400, 'send {"project", "repository", "reference", "push_time"?, "pull_time"?}')
+    with server.lock:
+        project = projects.lookup(server.state, ("name", body["project"]))
+        repo = artifacts.find_repository(server.state, project, body["repository"]) if project else None
+        artifact = artifacts.find_artifact(server.state, repo, body["reference"]) if repo else None
+        if artifact is None:
+            return _error(404, "artifact %s/%s@%s not found" % (body["project"], body["repository"], body["reference"]))
+        for key in ("push_time", "pull_time"):
+            if key in body:
+                artifact[key] = body[key]
+                for tag in artifact["tags"]:
+                    tag[key] = body[key]
+    return _json({"digest": artifact["digest"]})
+
+
 def _receive(server, raw, name):
     """A webhook receiver: record what was delivered (any body, e.g. a Harbor event payload)."""
     try:
@@ -224,5 +243,6 @@ _ROUTES = {
     ("POST", "/_fake/repositories"): _add_repository,
     ("POST", "/_fake/artifacts"): _push_artifact,
     ("GET", "/_fake/received"): _get_received,
+    ("POST", "/_fake/artifact-times"): _artifact_times,
     ("POST", "/_fake/users"): _add_user,
 }

@@ -7,9 +7,11 @@ Layers are reproducible (fixed mtimes and owners), so the same files give the sa
 ``[{"name": "openssl", "version": "3.0.1", "vulnerabilities": [{"id": "CVE-2024-0001",
 "severity": "Critical", "fix_version": "3.0.2"}]}]``.
 
-``skopeo_copy(...)`` pushes or pulls with Debian's skopeo.
+``skopeo_copy(...)`` pushes or pulls with Debian's skopeo; ``python -m tests.fake_harbor.oci push ...`` builds
+and pushes from a playbook (see ``main``).
 """
 
+import argparse
 import gzip
 import hashlib
 import io
@@ -17,7 +19,9 @@ import json
 import os
 import shutil
 import subprocess
+import sys
 import tarfile
+import tempfile
 
 LAYER_MEDIA_TYPE = "application/vnd.oci.image.layer.v1.tar+gzip"
 CONFIG_MEDIA_TYPE = "application/vnd.oci.image.config.v1+json"
@@ -96,3 +100,51 @@ def skopeo_copy(source, destination, src_creds=None, dest_creds=None, cert_dir=N
     env = dict(os.environ, HOME=os.environ.get("HOME", "/tmp"))
     return subprocess.run(cmd + [source, destination], capture_output=True, text=True, timeout=120, env=env,
                           check=False)
+
+
+def push(registry, image, tags, files, authfile=None, cert_dir=None):
+    """Build an image holding ``files`` and push it under each tag; return its manifest digest."""
+    with tempfile.TemporaryDirectory(prefix="fake-harbor-image-") as directory:
+        digest = build_image(directory, files, tag=tags[0])
+        for tag in tags:
+            cmd = [skopeo(), "--insecure-policy", "copy", "--retry-times", "0"]
+            if authfile:
+                cmd.append("--dest-authfile=%s" % authfile)
+            if cert_dir:
+                cmd.append("--dest-cert-dir=%s" % cert_dir)
+            else:
+                cmd.append("--dest-tls-verify=false")
+            cmd += ["oci:%s:%s" % (directory, tags[0]), "docker://%s/%s:%s" % (registry, image, tag)]
+            result = subprocess.run(cmd, capture_output=True, text=True, timeout=120, check=False)
+            if result.returncode != 0:
+                raise RuntimeError("skopeo could not push %s:%s: %s" % (image, tag, result.stderr.strip()))
+    return digest
+
+
+def main(argv=None):
+    """``python -m tests.fake_harbor.oci push`` for playbooks: build a test image and push it with skopeo."""
+    parser = argparse.ArgumentParser(prog="python -m tests.fake_harbor.oci")
+    sub = parser.add_subparsers(dest="command", required=True)
+    cmd = sub.add_parser("push", help="build a one-layer image and push it under one or more tags")
+    cmd.add_argument("--registry", required=True, help="host:port of the fake Harbor")
+    cmd.add_argument("--image", required=True, help="project/repository")
+    cmd.add_argument("--tag", action="append", required=True)
+    cmd.add_argument("--packages", help="JSON list written to packages.json (what the scanner stand-in finds)")
+    cmd.add_argument("--file", action="append", default=[], metavar="PATH=TEXT", help="a file of the layer")
+    cmd.add_argument("--random-bytes", type=int, default=0, help="an incompressible file of this size")
+    cmd.add_argument("--authfile", help="containers auth.json with the registry's credentials")
+    cmd.add_argument("--cert-dir", help="directory holding the registry's CA as ca.crt (else no TLS check)")
+    args = parser.parse_args(argv)
+    files = dict(item.split("=", 1) for item in args.file)
+    if args.packages:
+        files.update(packages_file(json.loads(args.packages)))
+    if args.random_bytes:
+        files["random.bin"] = os.urandom(args.random_bytes)
+    files["etc/image"] = "%s:%s" % (args.image, ",".join(args.tag))  # every image:tag is an artifact of its own
+    digest = push(args.registry, args.image, args.tag, files, authfile=args.authfile, cert_dir=args.cert_dir)
+    print(json.dumps({"digest": digest, "image": args.image, "tags": args.tag}))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -11,6 +11,7 @@ before each target), then checks what only the harness can see:
 * no secret the fake knows (passwords, robot secrets, ...) appears in the ``-vvv`` output.
 """
 
+import base64
 import json
 import os
 import pathlib
@@ -20,6 +21,8 @@ import sys
 
 import pytest
 
+from tests.fake_harbor.oci import skopeo
+from tests.fake_harbor.registry import registry_binary
 from tests.fake_harbor.server import FakeHarbor
 
 HERE = pathlib.Path(__file__).resolve().parent
@@ -28,6 +31,7 @@ TARGETS_DIR = HERE / "targets"
 HELPER_ROLES = {"fake_harbor"}
 VERSIONS = ("2.10", "2.15")
 ADMIN_PASSWORD = "Adm1n-Integration-Pw"
+REGISTRY = registry_binary() is not None and skopeo() is not None
 
 
 def targets():
@@ -47,13 +51,17 @@ def collections_path(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def fakes():
-    """One TLS fake Harbor per version for this pytest worker, started on first use."""
+    """One TLS fake Harbor per version for this pytest worker, started on first use.
+
+    With Debian's docker-registry and skopeo installed (make test installs them) the fakes also speak the
+    registry protocol, so targets push real images (fake_harbor role, tasks_from: push).
+    """
     started = {}
 
     def get(version):
         if version not in started:
             started[version] = FakeHarbor(version=version, tls=True, admin_password=ADMIN_PASSWORD,
-                                          auth_fail_delay=0.2).start()
+                                          auth_fail_delay=0.2, registry=REGISTRY).start()
         return started[version]
 
     yield get
@@ -74,13 +82,28 @@ def ansible_python():
     return os.path.join(ansible_bin(), "python")
 
 
+def push_settings(fake, tmp_path):
+    """What the fake_harbor role's push task needs: registry address, CA for skopeo, admin credentials file."""
+    registry = fake.url.split("://", 1)[1]
+    cert_dir = tmp_path / "certs"
+    cert_dir.mkdir()
+    shutil.copy(fake.ca_path, str(cert_dir / "ca.crt"))
+    authfile = tmp_path / "auth.json"
+    token = base64.b64encode(("admin:%s" % ADMIN_PASSWORD).encode()).decode()
+    authfile.write_text(json.dumps({"auths": {registry: {"auth": token}}}))
+    authfile.chmod(0o600)
+    return dict(fake_registry=registry, fake_cert_dir=str(cert_dir), fake_push_authfile=str(authfile))
+
+
 @pytest.mark.parametrize("version", VERSIONS)
 @pytest.mark.parametrize("target", targets())
 def test_target(target, version, fakes, collections_path, tmp_path):
     fake = fakes(version)
     fake.reset()
     extra_vars = dict(target=target, harbor_url=fake.url, harbor_username="admin", harbor_password=ADMIN_PASSWORD,
-                      harbor_ca_path=fake.ca_path, harbor_version=version, fake_control_url=fake.url + "/_fake")
+                      harbor_ca_path=fake.ca_path, harbor_version=version, fake_control_url=fake.url + "/_fake",
+                      fake_url=fake.url, fake_repo_root=str(REPO), fake_python=sys.executable,
+                      fake_registry_enabled=REGISTRY, **push_settings(fake, tmp_path))
     vars_file = tmp_path / "vars.json"
     vars_file.write_text(json.dumps(extra_vars))
     env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=str(collections_path), ANSIBLE_ROLES_PATH=str(TARGETS_DIR),
