@@ -13,7 +13,7 @@ VENV221 := .venv-core221
 BIN221 := $(abspath $(VENV221))/bin
 COLL221 := $(BUILD)/core221/ansible_collections/harbor_ops/harbor
 # Debian packages the tests use (installed when running as root on Debian/Ubuntu)
-APT_PACKAGES := python3-venv git shellcheck docker-registry skopeo
+APT_PACKAGES := python3-venv git shellcheck docker-registry skopeo nginx openssl prometheus rsync age rclone postgresql
 
 export ANSIBLE_COLLECTIONS_PATH := $(BUILD)
 export ANSIBLE_NOCOLOR := 1
