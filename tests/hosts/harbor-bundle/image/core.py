@@ -1,0 +1,130 @@
+"""harbor-core of the stand-in Harbor: the fake Harbor API (tests/fake_harbor) on harbor.yml's port.
+
+It stands in for Harbor's core, portal and nginx at once: it serves /api/v2.0 on ``https.port`` (with the
+certificate prepare copied to <data>/secret/cert) when harbor.yml has https, else on ``http.port``, bound to
+127.0.0.1 only (test hosts share the CI machine's network). Like Harbor, it keeps its data in the database:
+the fake's state is pickled into harbor-db's data directory after every write and read back at start, so it
+survives container recreation and upgrades, and an emptied database (a new PostgreSQL directory) starts empty.
+The admin password from harbor.yml is used only when that state is empty, as Harbor does.
+
+Settings come from common/config/core/env, written by the stand-in prepare.
+"""
+
+import logging
+import os
+import pickle
+import signal
+import ssl
+import sys
+import threading
+import time
+
+sys.path.insert(0, "/opt/standin")
+
+from tests.fake_harbor import FakeHarbor  # noqa: E402  pylint: disable=wrong-import-position
+from tests.fake_harbor.resources import system  # noqa: E402  pylint: disable=wrong-import-position
+from tests.fake_harbor.transport.reqlog import WRITE_METHODS  # noqa: E402  pylint: disable=wrong-import-position
+
+LOG = logging.getLogger("standin.core")
+
+
+class _CertMaterial:
+    """The TLS material FakeHarbor.start() asks for: Harbor's own certificate from harbor.yml."""
+
+    def __init__(self, cert, key):
+        self.cert_path = cert
+        self.key_path = key
+        self.ca_path = None
+
+    def server_context(self):
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(self.cert_path, self.key_path)
+        return context
+
+
+class PersistentHarbor(FakeHarbor):
+    """A FakeHarbor whose state lives in a file, written after every write request."""
+
+    def __init__(self, state_file, cert=None, key=None, **kwargs):
+        super().__init__(**kwargs)
+        self.state_file = state_file
+        if cert:
+            self.tls = True
+            self._tls_material = _CertMaterial(cert, key)
+        self.load()
+
+    def load(self):
+        if not os.path.exists(self.state_file):
+            LOG.warning("no stored state in %s: a new, empty Harbor", self.state_file)
+            return
+        with open(self.state_file, "rb") as handle:
+            state = pickle.load(handle)
+        # the data survives, the running release and its settings are this container's
+        state.options = self.options
+        state.version = self.version
+        system.init_state(state)
+        self.state = state
+        LOG.warning("state read from %s", self.state_file)
+
+    def save(self):
+        with self.lock:
+            data = pickle.dumps(self.state)
+        tmp = self.state_file + ".tmp"
+        with open(tmp, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, self.state_file)
+
+    def handle(self, raw):
+        response = super().handle(raw)
+        if raw.method in WRITE_METHODS:
+            try:
+                self.save()
+            except OSError:
+                LOG.exception("cannot store the state in %s", self.state_file)
+        return response
+
+
+def wait_for_database(directory, timeout=120):
+    """harbor-db creates (or upgrades) its data directory at start; Harbor's core waits for the database too."""
+    deadline = time.time() + timeout
+    marker = os.path.join(directory, "PG_VERSION")
+    while not os.path.exists(marker):
+        if time.time() > deadline:
+            raise SystemExit("the database directory %s did not appear within %d s" % (directory, timeout))
+        time.sleep(0.5)
+
+
+def main():
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(name)s %(message)s")
+    env = os.environ
+    state_dir = env["STANDIN_STATE_DIR"]
+    if env.get("STANDIN_WAIT_FOR_DATABASE") == "true":
+        wait_for_database(state_dir)
+    else:
+        os.makedirs(state_dir, exist_ok=True)
+    https = env.get("STANDIN_HTTPS_PORT")
+    server = PersistentHarbor(
+        os.path.join(state_dir, "harbor-standin-state.pickle"),
+        cert="/data/secret/cert/server.crt" if https else None,
+        key="/data/secret/cert/server.key" if https else None,
+        version=env["STANDIN_HARBOR_VERSION"],
+        host=env.get("STANDIN_BIND", "127.0.0.1"),
+        port=int(https or env["STANDIN_HTTP_PORT"]),
+        admin_password=env["HARBOR_ADMIN_PASSWORD"],
+        with_trivy=env.get("STANDIN_WITH_TRIVY") == "true",
+        contract=False,
+    )
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    server.start()
+    LOG.warning("stand-in Harbor %s serving %s", server.version, server.url)
+    while not stop.wait(0.5):
+        pass
+    server.stop()
+
+
+if __name__ == "__main__":
+    main()

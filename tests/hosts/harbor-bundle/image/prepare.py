@@ -1,0 +1,251 @@
+"""The prepare tool of the stand-in Harbor (run by ./prepare in the goharbor/prepare image).
+
+Same interface and the same order of work as Harbor's prepare (install-notes 3.2): it first deletes every file
+under common/config, then reads /input/harbor.yml (a missing required key is an unhandled error, exit 1),
+validates it with prepare's own checks and messages (failure: "Error happened in config validation...",
+exit 255), then writes common/config/* (with new random secrets on every run), copies the https certificate to
+<data>/secret/cert, creates <data>/secret/keys/secretkey once, and writes docker-compose.yml for the stand-in's
+containers (harbor-db, harbor-core, trivy-adapter with --with-trivy, harbor-exporter with metrics).
+"""
+
+import argparse
+import os
+import secrets
+import shutil
+import string
+import sys
+
+import yaml
+
+CONFIG = "/config"
+DATA = "/data"
+HOSTFS = "/hostfs"
+COMPOSE = "/compose_location/docker-compose.yml"
+HARBOR_UID = 10000
+DEFAULT_CERT = "/your/certificate/path"
+LOG_LEVELS = ("debug", "info", "warning", "error", "fatal")
+DRIVERS = ("filesystem", "azure", "gcs", "s3", "swift", "oss")
+
+
+def random_string(length):
+    alphabet = string.ascii_letters + string.digits
+    return "".join(secrets.choice(alphabet) for _index in range(length))
+
+
+def pg_versions(version):
+    """harbor-db's entrypoint arguments (old, new PostgreSQL major) per release (install-notes 7)."""
+    major, minor, patch = (int(part) for part in version.split("."))
+    if (major, minor) <= (2, 10):
+        return "13", "14"
+    if (major, minor, patch) < (2, 15, 2):
+        return "14", "15"
+    return "15", "18"
+
+
+def clear_config():
+    for root, _dirs, files in os.walk(CONFIG):
+        for name in files:
+            path = os.path.join(root, name)
+            print("Clearing the configuration file: %s" % path)
+            os.remove(path)
+
+
+def parse(conf):
+    """Like prepare's parse_yaml_config: required keys are read with [] (KeyError when missing)."""
+    parsed = {
+        "hostname": conf["hostname"],
+        "http_port": (conf.get("http") or {}).get("port", 80),
+        "protocol": "http",
+        "data_volume": conf["data_volume"],
+        "admin_password": conf["harbor_admin_password"],
+        "db_password": (conf.get("database") or {}).get("password") or "",
+        "max_job_workers": conf["jobservice"]["max_job_workers"],
+        "job_loggers": conf["jobservice"]["job_loggers"],
+        "logger_sweeper_duration": conf["jobservice"]["logger_sweeper_duration"],
+        "webhook_job_max_retry": conf["notification"]["webhook_job_max_retry"],
+        "webhook_job_http_client_timeout": conf["notification"]["webhook_job_http_client_timeout"],
+    }
+    https = conf.get("https")
+    if https:
+        parsed.update(protocol="https", https_port=https.get("port", 443), cert_path=https["certificate"],
+                      cert_key_path=https["private_key"])
+    level = conf["log"]["level"]
+    if level not in LOG_LEVELS:
+        raise Exception("log level must be one of debug, info, warning, error, fatal")  # pylint: disable=broad-exception-raised
+    parsed["log_level"] = level
+    endpoint = conf["log"].get("external_endpoint")
+    if endpoint:
+        parsed.update(log_ep_protocol=endpoint["protocol"], log_ep_host=endpoint["host"], log_ep_port=endpoint["port"])
+    storage = conf.get("storage_service") or {}
+    parsed["storage_provider_name"], parsed["storage_provider_config"] = "filesystem", {}
+    for driver in DRIVERS:
+        if storage.get(driver):
+            parsed["storage_provider_name"], parsed["storage_provider_config"] = driver, storage[driver]
+            break
+    metric = conf.get("metric")
+    if metric:
+        parsed["metric"] = {"enabled": metric["enabled"], "port": metric["port"], "path": metric["path"]}
+    external_db = conf.get("external_database")
+    if external_db:
+        parsed["external_database"] = {key: external_db["harbor"][key]
+                                       for key in ("host", "port", "db_name", "username", "password", "ssl_mode")}
+    parsed["trace"] = conf.get("trace") or {}
+    parsed["upload_purging"] = conf.get("upload_purging") or {}
+    parsed["cache"] = conf.get("cache") or {}
+    parsed["core"] = conf.get("core") or {}
+    parsed["version"] = os.environ.get("STANDIN_HARBOR_VERSION", "")
+    return parsed
+
+
+def validate(conf):
+    """Prepare's checks with its messages (utils/configs.py validate and the models' validate methods)."""
+    if conf["hostname"] == "127.0.0.1":
+        raise ValueError("127.0.0.1 can not be the hostname")
+    if conf["hostname"] == "reg.mydomain.com":
+        raise ValueError("Please specify hostname")
+    if conf["protocol"] == "https":
+        if not conf.get("cert_path") or conf["cert_path"] == DEFAULT_CERT:
+            raise ValueError("Error: The protocol is https but attribute ssl_cert is not set")
+        if not conf.get("cert_key_path") or conf["cert_key_path"] == DEFAULT_CERT:
+            raise ValueError("Error: The protocol is https but attribute ssl_cert_key is not set")
+    else:
+        print("WARNING: HTTP protocol is insecure. Harbor will deprecate http protocol in the future.")
+    if "log_ep_host" in conf and not conf["log_ep_host"]:
+        raise ValueError("Error: must set log endpoint host to enable external host")
+    if "log_ep_port" in conf and not conf["log_ep_port"]:
+        raise ValueError("Error: must set log endpoint port to enable external host")
+    if "log_ep_protocol" in conf and conf["log_ep_protocol"] not in ("udp", "tcp"):
+        raise ValueError("Protocol in external log endpoint must be one of 'udp' or 'tcp' ")
+    trace = conf["trace"]
+    if trace.get("enabled"):
+        exporters = [name for name in ("jaeger", "otel") if trace.get(name)]
+        if not exporters:
+            raise ValueError("Trace enabled but no trace exporter set")
+        if len(exporters) > 1:
+            raise ValueError("Only can have one trace exporter at a time")
+    purge = conf["upload_purging"]
+    if purge.get("enabled"):
+        for key in ("age", "interval"):
+            value = str(purge.get(key, ""))
+            if not value.endswith("h") or not value[:-1].isdigit() or int(value[:-1]) < 2:
+                raise ValueError("purge upload %s should set with with nh, and n should be greater than 1" % key)
+    cache = conf["cache"]
+    if cache.get("enabled") and not (isinstance(cache.get("expire_hours"), int) and cache["expire_hours"] > 0):
+        raise ValueError("cache expire hours should be positive number")
+    provider = conf["core"].get("quota_update_provider")
+    if provider is not None and provider not in ("db", "redis"):
+        raise ValueError("invalid quota update provider: %s" % provider)
+
+
+def write(path, content, mode=0o600, uid=HARBOR_UID):
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "w") as handle:
+        handle.write(content)
+    os.chmod(path, mode)
+    os.chown(path, uid, uid)
+
+
+def env_file(values):
+    return "".join("%s=%s\n" % item for item in values.items())
+
+
+def compose_file(conf, with_trivy):
+    tag = "v" + conf["version"]
+    data = conf["data_volume"]
+    external_db = "external_database" in conf
+    old, new = pg_versions(conf["version"])
+    services = {}
+    if not external_db:
+        services["postgresql"] = {
+            "image": "goharbor/harbor-db:%s" % tag, "container_name": "harbor-db", "restart": "always",
+            "network_mode": "none", "env_file": ["./common/config/db/env"],
+            "volumes": ["%s/database:/var/lib/postgresql/data:z" % data],
+            "command": ["python3", "/opt/standin/standin/db.py", old, new],
+        }
+    core = {
+        "image": "goharbor/harbor-core:%s" % tag, "container_name": "harbor-core", "restart": "always",
+        "network_mode": "host", "env_file": ["./common/config/core/env"],
+        "volumes": ["%s:/data:z" % data], "command": ["python3", "/opt/standin/standin/core.py"],
+    }
+    if not external_db:
+        core["volumes"].append("%s/database:/standin-db:z" % data)
+        core["depends_on"] = ["postgresql"]
+    services["core"] = core
+    if with_trivy:
+        services["trivy-adapter"] = {
+            "image": "goharbor/trivy-adapter-photon:%s" % tag, "container_name": "trivy-adapter",
+            "restart": "always", "network_mode": "none", "env_file": ["./common/config/trivy-adapter/env"],
+            "volumes": ["%s/trivy-adapter/trivy:/home/scanner/.cache/trivy:z" % data],
+            "command": ["python3", "/opt/standin/standin/idle.py", "trivy-adapter"],
+        }
+    if conf.get("metric", {}).get("enabled"):
+        services["exporter"] = {
+            "image": "goharbor/harbor-exporter:%s" % tag, "container_name": "harbor-exporter",
+            "restart": "always", "network_mode": "none", "env_file": ["./common/config/exporter/env"],
+            "command": ["python3", "/opt/standin/standin/idle.py", "harbor-exporter"],
+        }
+    return "# stand-in of Harbor's docker-compose.yml, written by prepare\n" + yaml.safe_dump(
+        {"version": "2.3", "services": services}, sort_keys=False)
+
+
+def generate(conf, with_trivy):
+    external_db = "external_database" in conf
+    old_new = pg_versions(conf["version"])
+    core_env = {
+        "CORE_SECRET": random_string(16),
+        "JOBSERVICE_SECRET": random_string(16),
+        "HARBOR_ADMIN_PASSWORD": conf["admin_password"],
+        "STANDIN_HARBOR_VERSION": conf["version"],
+        "STANDIN_HTTP_PORT": conf["http_port"],
+        "STANDIN_WITH_TRIVY": "true" if with_trivy else "false",
+        "STANDIN_STATE_DIR": "/data/standin-external-db" if external_db else "/standin-db/pg" + old_new[1],
+        "STANDIN_WAIT_FOR_DATABASE": "false" if external_db else "true",
+        "LOG_LEVEL": conf["log_level"],
+    }
+    if conf["protocol"] == "https":
+        core_env["STANDIN_HTTPS_PORT"] = conf["https_port"]
+        cert_dir = os.path.join(DATA, "secret", "cert")
+        os.makedirs(cert_dir, exist_ok=True)
+        for source, target in ((conf["cert_path"], "server.crt"), (conf["cert_key_path"], "server.key")):
+            shutil.copyfile(HOSTFS + source, os.path.join(cert_dir, target))
+            os.chmod(os.path.join(cert_dir, target), 0o600)
+            os.chown(os.path.join(cert_dir, target), HARBOR_UID, HARBOR_UID)
+    write(os.path.join(CONFIG, "core", "env"), env_file(core_env))
+    if not external_db:
+        write(os.path.join(CONFIG, "db", "env"), env_file({"POSTGRES_PASSWORD": conf["db_password"]}), uid=999)
+    write(os.path.join(CONFIG, "registry", "passwd"), "harbor_registry_user:%s\n" % random_string(32))
+    write(os.path.join(CONFIG, "jobservice", "env"), env_file({"JOBSERVICE_SECRET": core_env["JOBSERVICE_SECRET"],
+                                                               "MAX_JOB_WORKERS": conf["max_job_workers"]}))
+    if with_trivy:
+        write(os.path.join(CONFIG, "trivy-adapter", "env"), env_file({"SCANNER_LOG_LEVEL": conf["log_level"]}))
+    if conf.get("metric", {}).get("enabled"):
+        write(os.path.join(CONFIG, "exporter", "env"), env_file({"HARBOR_EXPORTER_PORT": 8080}))
+    key_file = os.path.join(DATA, "secret", "keys", "secretkey")
+    if not os.path.exists(key_file):
+        write(key_file, random_string(16))
+    os.makedirs(os.path.join(DATA, "trivy-adapter", "trivy"), exist_ok=True)
+    with open(COMPOSE, "w") as handle:
+        handle.write(compose_file(conf, with_trivy))
+    os.chmod(COMPOSE, 0o644)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="prepare")
+    parser.add_argument("--conf", default="/input/harbor.yml")
+    parser.add_argument("--with-trivy", action="store_true")
+    args = parser.parse_args(argv)
+    clear_config()
+    with open(args.conf) as handle:
+        conf = parse(yaml.safe_load(handle))
+    try:
+        validate(conf)
+    except ValueError as err:
+        print("Error happened in config validation...")
+        print(err)
+        sys.exit(-1)
+    generate(conf, args.with_trivy)
+    print("Successfully called func: prepare (stand-in)")
+
+
+if __name__ == "__main__":
+    main()
