@@ -174,14 +174,14 @@ def test_name_not_in_the_certificate(provided, hostname, alt_names, missing):
 
 
 def test_wildcard_covers_one_label(provided):
-    proc, _unused = run_playbook(provided["tmp"], dict(provided["vars"], certs_subject_alt_names=["x.registry.test"]),
-                           ["certs"], phases=("preflight",))
+    extra = dict(provided["vars"], certs_subject_alt_names=["x.registry.test"])
+    proc, _unused = run_playbook(provided["tmp"], extra, ["certs"], phases=("preflight",))
     assert proc.returncode == 0, proc.stdout[-3000:]
 
 
 def test_missing_key(tmp_path):
-    proc, _unused = run_playbook(tmp_path, base_vars(tmp_path, certs_source="provided",
-                                               certs_provided_certificate="x"), ["certs"], phases=("preflight",))
+    extra = base_vars(tmp_path, certs_source="provided", certs_provided_certificate="x")
+    proc, _unused = run_playbook(tmp_path, extra, ["certs"], phases=("preflight",))
     assert proc.returncode != 0
     assert "The provided source needs the certificate and its key" in proc.stdout
 

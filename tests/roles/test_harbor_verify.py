@@ -118,7 +118,10 @@ def cases(tmp_path_factory):
                               "harbor_installer_checksum": "sha256:" + digest.upper()}, None)
     result["sha256_bad"] = ({"harbor_installer_cache_dir": str(bad.parent), "harbor_installer_local_path": str(bad),
                              "harbor_installer_checksum": "0" * 64}, "not the pinned harbor_installer_checksum")
-    return tmp, result
+    yield tmp, result
+    for home in [tmp / "release-gnupg", tmp / "other-gnupg", *tmp.glob("*/gnupg")]:
+        # gpg starts an agent per home; stop it so that no test leaves a daemon behind
+        subprocess.run(["gpgconf", "--homedir", str(home), "--kill", "all"], capture_output=True, check=False)
 
 
 def test_verification(cases):
