@@ -1,6 +1,7 @@
 """Asynchronous jobs (GC, audit-log purge, scan-all, artifact scans) and the schedules of system jobs.
 
-Not a resource module (no routes): ``gc``, ``purge_audit``, ``scan_all`` and ``scans`` build on it.
+Not a resource module: ``gc``, ``purge_audit``, ``scan_all`` and ``scans`` build on it, and ``system_job_routes()``
+declares the seven routes GC and audit-log purge share into their route tables.
 
 **How a job runs in the fake.** Harbor's job service runs jobs in the background; the fake has no
 clock-driven worker. Instead an execution advances one step each time a client *observes* it through the
@@ -23,8 +24,11 @@ with an **empty body** while no schedule exists (``schedule_response``).
 
 import json
 
+from ..framework import auth
 from ..framework.context import now_iso
-from ..framework.errors import bad_request
+from ..framework.errors import bad_request, not_found
+from ..framework.paging import paginate
+from ..framework.query import filter_items
 from ..framework.response import Response
 
 JOB_STEPS = 3
@@ -179,3 +183,71 @@ def history_item(execution, job_name, extra_parameters=None):
         "schedule": {"type": "Manual" if manual else "Schedule"}, "deleted": False,
         "creation_time": execution["creation_time"], "update_time": execution["update_time"],
     }
+
+
+# ---------------------------------------------------------------- the routes of a system job
+
+class SystemJob:
+    """What tells GC and audit-log purge apart; ``system_job_routes()`` builds their common API from it.
+
+    ``start(ctx)`` returns the ``start(parameters)`` callable of ``kick()``, ``parameters(ctx)`` its
+    ``validate_parameters``; ``schedule_parameters`` are added to the schedule's ``job_parameters``.
+    """
+
+    def __init__(self, path, resource, queue, job_name, what, start, parameters, schedule_parameters=None):
+        self.path, self.resource, self.queue, self.job_name, self.what = path, resource, queue, job_name, what
+        self.start, self.parameters, self.schedule_parameters = start, parameters, schedule_parameters
+
+    def require(self, ctx):
+        execution_id = ctx.path_int("id")
+        execution = find(ctx.state, self.queue, execution_id)
+        if execution is None:
+            raise not_found("%s %d not found" % (self.what, execution_id))
+        return execution
+
+
+def system_job_routes(routes, job):
+    """``{path}/schedule`` (GET, POST, PUT), ``{path}`` (history), ``{path}/{id}`` (GET, PUT = stop), ``…/log``."""
+
+    @routes.get(job.path + "/schedule")
+    def get_schedule(ctx):
+        auth.require(ctx, None, job.resource, "read")
+        return schedule_response(ctx.state, job.queue, job.schedule_parameters)
+
+    @routes.post(job.path + "/schedule")
+    def create_schedule(ctx):
+        auth.require(ctx, None, job.resource, "create")
+        execution = kick(ctx.state, job.queue, ctx.json_object(), job.start(ctx), job.parameters(ctx))
+        if execution is not None:
+            return Response.created("/api/v2.0%s/%d" % (job.path, execution["id"]))
+        return Response.created("/api/v2.0%s/schedule" % job.path)
+
+    @routes.put(job.path + "/schedule")
+    def update_schedule(ctx):
+        auth.require(ctx, None, job.resource, "update")
+        kick(ctx.state, job.queue, ctx.json_object(), job.start(ctx), job.parameters(ctx))
+        return Response.ok()
+
+    @routes.get(job.path)
+    def list_history(ctx):
+        auth.require(ctx, None, job.resource, "list")
+        items = filter_items(ctx, of_queue(ctx.state, job.queue),
+                             {"id": "id", "job_status": "status", "creation_time": "creation_time"},
+                             sortable={"id": "id", "creation_time": "creation_time", "update_time": "update_time"})
+        return paginate(ctx, items, lambda e: history_item(observe(ctx.state, e), job.job_name))
+
+    @routes.get(job.path + "/{id}")
+    def get_execution(ctx):
+        auth.require(ctx, None, job.resource, "read")
+        return Response.json(history_item(observe(ctx.state, job.require(ctx)), job.job_name))
+
+    @routes.put(job.path + "/{id}")
+    def stop_execution(ctx):
+        auth.require(ctx, None, job.resource, "stop")
+        stop(ctx.state, job.require(ctx))
+        return Response.ok()
+
+    @routes.get(job.path + "/{id}/log")
+    def execution_log(ctx):
+        auth.require(ctx, None, job.resource, "read")
+        return Response.text("\n".join(job.require(ctx)["log"]) + "\n")

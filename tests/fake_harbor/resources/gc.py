@@ -21,11 +21,7 @@ The result lands in ``job_parameters`` (``freed_space`` in bytes, ``purged_blobs
 as Harbor's GC history shows them) and in the log.
 """
 
-from ..framework import auth
-from ..framework.errors import bad_request, not_found
-from ..framework.paging import paginate
-from ..framework.query import filter_items
-from ..framework.response import Response
+from ..framework.errors import bad_request
 from ..framework.routing import RouteTable
 from . import artifacts, executions
 
@@ -108,60 +104,5 @@ def _start(ctx):
     return start
 
 
-def _require_gc(ctx, gc_id):
-    execution = executions.find(ctx.state, QUEUE, gc_id)
-    if execution is None:
-        raise not_found("gc %d not found" % gc_id)
-    return execution
-
-
-@ROUTES.get("/system/gc/schedule")
-def get_schedule(ctx):
-    auth.require(ctx, None, "garbage-collection", "read")
-    return executions.schedule_response(ctx.state, QUEUE, SERVER_PARAMETERS)
-
-
-@ROUTES.post("/system/gc/schedule")
-def create_schedule(ctx):
-    auth.require(ctx, None, "garbage-collection", "create")
-    execution = executions.kick(ctx.state, QUEUE, ctx.json_object(), _start(ctx), _parameters(ctx))
-    if execution is not None:
-        return Response.created("/api/v2.0/system/gc/%d" % execution["id"])
-    return Response.created("/api/v2.0/system/gc/schedule")
-
-
-@ROUTES.put("/system/gc/schedule")
-def update_schedule(ctx):
-    auth.require(ctx, None, "garbage-collection", "update")
-    executions.kick(ctx.state, QUEUE, ctx.json_object(), _start(ctx), _parameters(ctx))
-    return Response.ok()
-
-
-@ROUTES.get("/system/gc")
-def list_history(ctx):
-    auth.require(ctx, None, "garbage-collection", "list")
-    items = filter_items(ctx, executions.of_queue(ctx.state, QUEUE),
-                         {"id": "id", "job_status": "status", "creation_time": "creation_time"},
-                         sortable={"id": "id", "creation_time": "creation_time", "update_time": "update_time"})
-    return paginate(ctx, items, lambda e: executions.history_item(executions.observe(ctx.state, e), JOB_NAME))
-
-
-@ROUTES.get("/system/gc/{gc_id}")
-def get_gc(ctx):
-    auth.require(ctx, None, "garbage-collection", "read")
-    execution = executions.observe(ctx.state, _require_gc(ctx, ctx.path_int("gc_id")))
-    return Response.json(executions.history_item(execution, JOB_NAME))
-
-
-@ROUTES.put("/system/gc/{gc_id}")
-def stop_gc(ctx):
-    auth.require(ctx, None, "garbage-collection", "stop")
-    executions.stop(ctx.state, _require_gc(ctx, ctx.path_int("gc_id")))
-    return Response.ok()
-
-
-@ROUTES.get("/system/gc/{gc_id}/log")
-def gc_log(ctx):
-    auth.require(ctx, None, "garbage-collection", "read")
-    execution = _require_gc(ctx, ctx.path_int("gc_id"))
-    return Response.text("\n".join(execution["log"]) + "\n")
+executions.system_job_routes(ROUTES, executions.SystemJob(
+    "/system/gc", "garbage-collection", QUEUE, JOB_NAME, "gc", _start, _parameters, schedule_parameters=SERVER_PARAMETERS))

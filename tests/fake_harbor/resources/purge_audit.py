@@ -13,11 +13,7 @@ exists), but ``parameters`` are **mandatory on POST and PUT, even for None**:
 The purge itself only writes its log (the fake keeps no audit log records here).
 """
 
-from ..framework import auth
-from ..framework.errors import bad_request, not_found
-from ..framework.paging import paginate
-from ..framework.query import filter_items
-from ..framework.response import Response
+from ..framework.errors import bad_request
 from ..framework.routing import RouteTable
 from . import executions
 
@@ -63,60 +59,5 @@ def _start(ctx):
     return start
 
 
-def _require_purge(ctx, purge_id):
-    execution = executions.find(ctx.state, QUEUE, purge_id)
-    if execution is None:
-        raise not_found("purge audit job %d not found" % purge_id)
-    return execution
-
-
-@ROUTES.get("/system/purgeaudit/schedule")
-def get_schedule(ctx):
-    auth.require(ctx, None, "purge-audit", "read")
-    return executions.schedule_response(ctx.state, QUEUE)
-
-
-@ROUTES.post("/system/purgeaudit/schedule")
-def create_schedule(ctx):
-    auth.require(ctx, None, "purge-audit", "create")
-    execution = executions.kick(ctx.state, QUEUE, ctx.json_object(), _start(ctx), _parameters(ctx))
-    if execution is not None:
-        return Response.created("/api/v2.0/system/purgeaudit/%d" % execution["id"])
-    return Response.created("/api/v2.0/system/purgeaudit/schedule")
-
-
-@ROUTES.put("/system/purgeaudit/schedule")
-def update_schedule(ctx):
-    auth.require(ctx, None, "purge-audit", "update")
-    executions.kick(ctx.state, QUEUE, ctx.json_object(), _start(ctx), _parameters(ctx))
-    return Response.ok()
-
-
-@ROUTES.get("/system/purgeaudit")
-def list_history(ctx):
-    auth.require(ctx, None, "purge-audit", "list")
-    items = filter_items(ctx, executions.of_queue(ctx.state, QUEUE),
-                         {"id": "id", "job_status": "status", "creation_time": "creation_time"},
-                         sortable={"id": "id", "creation_time": "creation_time", "update_time": "update_time"})
-    return paginate(ctx, items, lambda e: executions.history_item(executions.observe(ctx.state, e), JOB_NAME))
-
-
-@ROUTES.get("/system/purgeaudit/{purge_id}")
-def get_purge(ctx):
-    auth.require(ctx, None, "purge-audit", "read")
-    execution = executions.observe(ctx.state, _require_purge(ctx, ctx.path_int("purge_id")))
-    return Response.json(executions.history_item(execution, JOB_NAME))
-
-
-@ROUTES.put("/system/purgeaudit/{purge_id}")
-def stop_purge(ctx):
-    auth.require(ctx, None, "purge-audit", "stop")
-    executions.stop(ctx.state, _require_purge(ctx, ctx.path_int("purge_id")))
-    return Response.ok()
-
-
-@ROUTES.get("/system/purgeaudit/{purge_id}/log")
-def purge_log(ctx):
-    auth.require(ctx, None, "purge-audit", "read")
-    execution = _require_purge(ctx, ctx.path_int("purge_id"))
-    return Response.text("\n".join(execution["log"]) + "\n")
+executions.system_job_routes(ROUTES, executions.SystemJob(
+    "/system/purgeaudit", "purge-audit", QUEUE, JOB_NAME, "purge audit job", _start, _parameters))
