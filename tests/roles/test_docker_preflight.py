@@ -6,13 +6,11 @@ variables, to prove which settings each OS family gets and that a wrong combinat
 """
 
 import json
-import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[2]
+from tests.roles.playbook import ansible_playbook
 
 PLAYBOOK = """
 - name: Preflight of harbor_ops.harbor.docker
@@ -51,25 +49,11 @@ DOCKER_REPO = {"docker_install_source": "docker", "docker_repo_url": "https://re
 
 
 def _preflight(tmp_path, facts, **role_vars):
-    link = tmp_path / "collections" / "ansible_collections" / "harbor_ops" / "harbor"
-    link.parent.mkdir(parents=True)
-    link.symlink_to(REPO)
     (tmp_path / "play.yml").write_text(PLAYBOOK, encoding="utf-8")
     extra = dict(role_vars, ansible_facts=facts, ansible_python_interpreter=sys.executable)
     (tmp_path / "vars.json").write_text(json.dumps(extra), encoding="utf-8")
-    env = {
-        "PATH": f"{Path(sys.executable).parent}:/usr/sbin:/usr/bin:/sbin:/bin",
-        "ANSIBLE_COLLECTIONS_PATH": str(tmp_path / "collections"),
-        "ANSIBLE_NOCOLOR": "1",
-        "ANSIBLE_LOCAL_TEMP": str(tmp_path / "tmp"),
-        "HOME": str(tmp_path),
-        "LC_ALL": "C.UTF-8",
-    }
-    proc = subprocess.run(
-        [str(Path(sys.executable).parent / "ansible-playbook"), "-i", "localhost,", "--check",
-         "--tags", "docker_preflight", "-e", f"@{tmp_path / 'vars.json'}", str(tmp_path / "play.yml")],
-        capture_output=True, text=True, env=env, timeout=300, check=False,
-    )
+    proc = ansible_playbook(tmp_path, "-i", "localhost,", "--check", "--tags", "docker_preflight",
+                            "-e", f"@{tmp_path / 'vars.json'}", tmp_path / "play.yml", timeout=300)
     # the debug line is '    "msg": "CHOSEN {...}"': a JSON string holding the JSON document
     chosen = [json.loads(line.split('"msg": ', 1)[1]) for line in proc.stdout.splitlines() if '"msg": "CHOSEN ' in line]
     return proc, (json.loads(chosen[0][len("CHOSEN "):]) if chosen else None)

@@ -9,14 +9,12 @@ harbor.yml and the running stack untouched.
 
 import json
 import os
-import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 import yaml
 
-REPO = Path(__file__).resolve().parents[2]
+from tests.roles.playbook import ansible_playbook
 
 PLAYBOOK = """
 - name: Preflight of harbor_ops.harbor.harbor
@@ -109,9 +107,7 @@ FACTS = {"os_family": "Debian", "distribution": "Debian", "architecture": "x86_6
 
 def _run(tmp_path, hosts, extra_args=(), check=True, facts=None):
     """Run PLAYBOOK for ``hosts`` ({name: variables}); return (process, {host: fatal result}, {host: rendered})."""
-    link = tmp_path / "collections" / "ansible_collections" / "harbor_ops" / "harbor"
-    link.parent.mkdir(parents=True)
-    link.symlink_to(REPO)
+    tmp_path.mkdir(parents=True, exist_ok=True)
     inventory = {"all": {"hosts": {}}}
     for name, variables in hosts.items():
         host_vars = dict(BASE, ansible_python_interpreter=sys.executable,
@@ -122,21 +118,9 @@ def _run(tmp_path, hosts, extra_args=(), check=True, facts=None):
     (tmp_path / "inventory.yml").write_text(yaml.safe_dump(inventory), encoding="utf-8")
     (tmp_path / "play.yml").write_text(PLAYBOOK, encoding="utf-8")
     (tmp_path / "facts.json").write_text(json.dumps({"ansible_facts": facts or FACTS}), encoding="utf-8")
-    env = {
-        "PATH": "%s:/usr/sbin:/usr/bin:/sbin:/bin" % Path(sys.executable).parent,
-        "ANSIBLE_COLLECTIONS_PATH": str(tmp_path / "collections"),
-        "ANSIBLE_NOCOLOR": "1",
-        "ANSIBLE_LOCAL_TEMP": str(tmp_path / "tmp"),
-        "ANSIBLE_FORKS": "10",
-        "HOME": str(tmp_path),
-        "LC_ALL": "C.UTF-8",
-    }
-    proc = subprocess.run(
-        [str(Path(sys.executable).parent / "ansible-playbook"), "-i", str(tmp_path / "inventory.yml"),
-         *(["--check"] if check else []), "--tags", "harbor_preflight", "-e", "@%s" % (tmp_path / "facts.json"),
-         *extra_args, str(tmp_path / "play.yml")],
-        capture_output=True, text=True, env=env, timeout=600, check=False,
-    )
+    proc = ansible_playbook(tmp_path, "-i", tmp_path / "inventory.yml", *(["--check"] if check else []),
+                            "--tags", "harbor_preflight", "-e", "@%s" % (tmp_path / "facts.json"), *extra_args,
+                            tmp_path / "play.yml", env={"ANSIBLE_FORKS": "10"})
     fatal, rendered = {}, {}
     for line in proc.stdout.splitlines():
         if line.startswith("fatal: ["):

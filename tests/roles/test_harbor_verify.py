@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-REPO = Path(__file__).resolve().parents[2]
+from tests.roles.playbook import REPO, ansible_playbook
 COSIGN_STANDIN = REPO / "tests" / "hosts" / "harbor-bundle" / "cosign.py"
 IDENTITY = "https://github.com/goharbor/harbor/.github/workflows/publish_release.yml@refs/tags/v2.15.2"
 
@@ -126,18 +126,11 @@ def cases(tmp_path_factory):
 
 def test_verification(cases):
     tmp, result = cases
-    link = tmp / "collections" / "ansible_collections" / "harbor_ops" / "harbor"
-    link.parent.mkdir(parents=True)
-    link.symlink_to(REPO)
     inventory = {"all": {"vars": {"ansible_python_interpreter": sys.executable, "__harbor_verify_signature": ""},
                          "hosts": {host: variables for host, (variables, _expected) in result.items()}}}
     (tmp / "inventory.yml").write_text(yaml.safe_dump(inventory))
     (tmp / "play.yml").write_text(PLAYBOOK)
-    env = {"PATH": "%s:/usr/sbin:/usr/bin:/sbin:/bin" % Path(sys.executable).parent,
-           "ANSIBLE_COLLECTIONS_PATH": str(tmp / "collections"), "ANSIBLE_NOCOLOR": "1", "ANSIBLE_FORKS": "10",
-           "ANSIBLE_LOCAL_TEMP": str(tmp / "ansible-tmp"), "HOME": str(tmp), "LC_ALL": "C.UTF-8"}
-    proc = subprocess.run([str(Path(sys.executable).parent / "ansible-playbook"), "-i", str(tmp / "inventory.yml"),
-                           str(tmp / "play.yml")], capture_output=True, text=True, env=env, timeout=600, check=False)
+    proc = ansible_playbook(tmp, "-i", tmp / "inventory.yml", tmp / "play.yml", env={"ANSIBLE_FORKS": "10"})
     verified = {line.split("VERIFIED ", 1)[1].rstrip('"') for line in proc.stdout.splitlines() if "VERIFIED " in line}
     failed = {}
     for line in proc.stdout.splitlines():

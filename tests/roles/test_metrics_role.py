@@ -12,12 +12,11 @@ import re
 import shutil
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 import yaml
 
-REPO = Path(__file__).resolve().parents[2]
+from tests.roles.playbook import REPO, ansible_playbook
 ROLE = REPO / "roles" / "metrics"
 UNIT_TESTS = ROLE / "files" / "tests" / "harbor.rules.test.yml"
 
@@ -64,10 +63,6 @@ PLAYBOOK = """
 
 def apply_role(base, inventory="localhost,", **role_vars):
     """Run the role on localhost with its files below base; return the ansible-playbook process."""
-    link = base / "collections" / "ansible_collections" / "harbor_ops" / "harbor"
-    if not link.exists():
-        link.parent.mkdir(parents=True)
-        link.symlink_to(REPO)
     (base / "play.yml").write_text(PLAYBOOK, encoding="utf-8")
     settings = {
         "metrics_harbor_targets": ["harbor-a.test:9090", "harbor-b.test:9090"],
@@ -82,17 +77,7 @@ def apply_role(base, inventory="localhost,", **role_vars):
     settings.update(role_vars)
     (base / "grafana" / "provisioning").mkdir(parents=True, exist_ok=True)
     (base / "vars.json").write_text(json.dumps(settings), encoding="utf-8")
-    env = {
-        "PATH": f"{Path(sys.executable).parent}:/usr/sbin:/usr/bin:/sbin:/bin",
-        "ANSIBLE_COLLECTIONS_PATH": str(base / "collections"),
-        "ANSIBLE_NOCOLOR": "1",
-        "ANSIBLE_LOCAL_TEMP": str(base / "tmp"),
-        "HOME": str(base),
-        "LC_ALL": "C.UTF-8",
-    }
-    return subprocess.run(
-        [str(Path(sys.executable).parent / "ansible-playbook"), "-i", inventory, "-e", f"@{base / 'vars.json'}",
-         str(base / "play.yml")], capture_output=True, text=True, env=env, timeout=300, check=False)
+    return ansible_playbook(base, "-i", inventory, "-e", f"@{base / 'vars.json'}", base / "play.yml", timeout=300)
 
 
 def promtool(*args, cwd=None):

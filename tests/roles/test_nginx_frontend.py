@@ -19,11 +19,10 @@ import subprocess
 import sys
 import threading
 import time
-from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[2]
+from tests.roles.playbook import ansible_playbook
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 HOST = "harbor.test"
 
@@ -41,10 +40,6 @@ def free_port():
 
 def run_playbook(tmp, play_vars, roles, skip_install=True, extra_tasks="", phases=("preflight", "configure", "run")):
     """Apply harbor_ops.harbor roles to localhost; return (CompletedProcess, facts written by the play)."""
-    link = tmp / "collections" / "ansible_collections" / "harbor_ops" / "harbor"
-    if not link.exists():
-        link.parent.mkdir(parents=True)
-        link.symlink_to(REPO)
     facts = tmp / "facts.json"
     if facts.exists():
         facts.unlink()
@@ -71,19 +66,10 @@ def run_playbook(tmp, play_vars, roles, skip_install=True, extra_tasks="", phase
         encoding="utf-8",
     )
     (tmp / "vars.json").write_text(json.dumps(dict(play_vars, ansible_python_interpreter=sys.executable)))
-    env = {
-        "PATH": f"{Path(sys.executable).parent}:/usr/local/sbin:/usr/sbin:/usr/bin:/sbin:/bin",
-        "ANSIBLE_COLLECTIONS_PATH": str(tmp / "collections"),
-        "ANSIBLE_NOCOLOR": "1",
-        "ANSIBLE_LOCAL_TEMP": str(tmp / "ansible-tmp"),
-        "ANSIBLE_STDOUT_CALLBACK": "default",
-        "HOME": str(tmp),
-        "LC_ALL": "C.UTF-8",
-    }
-    cmd = [str(Path(sys.executable).parent / "ansible-playbook"), "-i", "localhost,", "-e", f"@{tmp / 'vars.json'}"]
+    args = ["-i", "localhost,", "-e", f"@{tmp / 'vars.json'}"]
     if skip_install:  # every phase but install (the packages are this machine's)
-        cmd += ["--tags", ",".join(f"{r}_{p}" for r in roles for p in phases)]
-    proc = subprocess.run(cmd + [str(playbook)], capture_output=True, text=True, env=env, timeout=600, check=False)
+        args += ["--tags", ",".join(f"{r}_{p}" for r in roles for p in phases)]
+    proc = ansible_playbook(tmp, *args, playbook, env={"ANSIBLE_STDOUT_CALLBACK": "default"})
     recorded = json.loads(facts.read_text()) if facts.exists() else {}
     return proc, recorded
 
