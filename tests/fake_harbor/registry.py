@@ -16,7 +16,16 @@ front (this module) plays Harbor core's part:
 * hooks tie it to the rest of the fake: ``tag_immutable`` (a push that would overwrite an immutable tag is
   refused), ``artifact_pull_denied`` (e.g. prevent_vul), ``artifact_event`` (PUSH_ARTIFACT / PULL_ARTIFACT
   for webhooks); it provides ``artifact_deleted`` (an API delete removes the manifest from the registry)
-  and ``registry_garbage_collect`` (runs distribution's garbage collector, returns the bytes it freed).
+  and ``registry_garbage_collect`` (runs distribution's garbage collector, returns the bytes it freed);
+* ``GET /v2/_catalog`` is answered from Harbor's own store, not by distribution (src/server/registry/catalog.go):
+  every repository name of the API (empty repositories too), sorted; with ``n`` a page of at most ``n`` names after
+  ``last`` and, while more follow, ``Link: </v2/_catalog?last=<name>&n=<n>>; rel="next"``; ``n`` not a
+  non-negative integer or an unknown ``last`` is 400, no repository at all ``{"repositories":null}``. Only a
+  caller with the system permission ``catalog:read`` (a sysadmin, a system robot holding it) passes, **with basic
+  auth**: the security context of a bearer token from ``/service/token`` cannot read the catalog
+  (src/common/security/v2token ``Can`` knows repositories only; goharbor/harbor#13573), so every other request is
+  401 ``unauthorized to list catalog: unauthorized to list catalog`` with a ``Basic realm="harbor"`` challenge
+  when it carried credentials, else ``Bearer …,scope="registry:catalog:*"`` (middleware/v2auth).
 """
 
 import datetime
@@ -26,6 +35,7 @@ import io
 import json
 import logging
 import os
+import re
 import secrets
 import shutil
 import socket
@@ -34,6 +44,7 @@ import tarfile
 import tempfile
 import threading
 import time
+from urllib.parse import urlencode
 
 from .framework import auth
 from .framework.context import now_iso
@@ -43,6 +54,8 @@ from .resources import artifacts, projects
 LOG = logging.getLogger("fake_harbor")
 SERVICE = "harbor-registry"
 TOKEN_TTL = 1800
+# errors.UnauthorizedError(err).WithMessage(err.Error()): the cause and the message, joined (v2auth/auth.go)
+CATALOG_DENIED = "unauthorized to list catalog: unauthorized to list catalog"
 PACKAGES_FILE = "packages.json"
 IMAGE_MANIFESTS = ("application/vnd.oci.image.manifest.v1+json", "application/vnd.docker.distribution.manifest.v2+json")
 INDEX_MANIFESTS = ("application/vnd.oci.image.index.v1+json",
@@ -283,6 +296,8 @@ class RegistryFront:
             if not valid:
                 return self._challenge()
             return Response(200, {}, headers={"Docker-Distribution-Api-Version": "registry/2.0"})
+        if raw.path == "/v2/_catalog" and raw.method == "GET":
+            return self._catalog(raw, principal, access, valid)
         name, kind, reference = _split_v2(raw.path)
         if name is None:
             return Response(404, {"errors": [{"code": "NOT_FOUND", "message": "not found"}]})
@@ -325,6 +340,47 @@ class RegistryFront:
                 if artifact is not None:
                     artifacts.remove_artifact(self.server.state, artifact)
         return response
+
+    # ---------------------------------------------------------------- /v2/_catalog
+
+    def _catalog(self, raw, principal, access, valid):
+        """``GET /v2/_catalog`` from Harbor's own store (src/server/registry/catalog.go), see the module docstring."""
+        state = self.server.state
+        with self.server.lock:
+            # v2auth: only a security context that may read the system resource catalog gets through; the
+            # context of a bearer token (v2token) never may, basic auth and anonymous fall back to the caller
+            caller = _Caller(principal, state)
+            allowed = valid and access is None and auth.has_permission(caller, None, "catalog", "read")
+            names = sorted(repo["name"] for repo in state.repositories)
+        if not allowed:
+            if raw.headers.get("Authorization"):
+                challenge = 'Basic realm="harbor"'
+            else:
+                challenge = 'Bearer realm="%s/service/token",service="%s",scope="registry:catalog:*"' % (
+                    self.server.url, SERVICE)
+            return Response(401, {"errors": [{"code": "UNAUTHORIZED", "message": CATALOG_DENIED}]},
+                            headers={"WWW-Authenticate": challenge, "Docker-Distribution-Api-Version": "registry/2.0"})
+        limit_text = (raw.query.get("n") or [""])[0]
+        last = (raw.query.get("last") or [""])[0]
+        if limit_text and (not re.match(r"^[+-]?[0-9]+$", limit_text) or int(limit_text) < 0):
+            return _registry_error(400, "BAD_REQUEST", "the N must be a positive int type")
+        if not names:
+            return _catalog_response(None)  # Go's nil slice: {"repositories":null}
+        if not limit_text:
+            return _catalog_response(names)
+        limit = int(limit_text)
+        if last:
+            if last not in names:
+                return _registry_error(400, "BAD_REQUEST", "the last: %s should be a valid repository name." % last)
+            start = names.index(last) + 1
+            chosen = names[start:start + limit]
+        else:
+            limit = min(limit, len(names))
+            chosen = names[:limit]
+        headers = {}
+        if chosen and chosen[-1] != names[-1]:
+            headers["Link"] = '<%s?%s>; rel="next"' % (raw.path, urlencode([("last", chosen[-1]), ("n", str(limit))]))
+        return _catalog_response(chosen, headers)
 
     def _forward(self, raw, body=None, path=None):
         headers = {}
@@ -436,6 +492,15 @@ class RegistryFront:
 
     def _garbage_collect(self, _state, delete_untagged=False, dry_run=False):
         return self.distribution.garbage_collect(delete_untagged=delete_untagged, dry_run=dry_run)
+
+
+def _catalog_response(names, headers=None):
+    body = (json.dumps({"repositories": names}, separators=(",", ":")) + "\n").encode("utf-8")
+    return Response(200, headers=headers, content_type="application/json; charset=utf-8", raw=body)
+
+
+def _registry_error(status, code, message):
+    return Response(status, {"errors": [{"code": code, "message": message}]})
 
 
 def _split_v2(path):

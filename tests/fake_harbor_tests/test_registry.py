@@ -10,6 +10,7 @@ from tests.fake_harbor.framework.auth import ROLE_DEVELOPER, ROLE_GUEST
 from tests.fake_harbor.framework.routing import RouteTable
 from tests.fake_harbor.oci import build_image, packages_file, skopeo, skopeo_copy
 from tests.fake_harbor.registry import registry_binary
+from tests.fake_harbor.resources import robots
 from tests.fake_harbor.server import FakeHarbor
 
 from .conftest import ADMIN
@@ -276,3 +277,87 @@ def test_tags_are_resolved_by_harbor_not_by_distribution(harbor, image, tmp_path
     assert requests.delete(tags + "/v1", auth=ADMIN, timeout=10).status_code == 200
     gone = pull(harbor, "library/app:v1", tmp_path)
     assert gone.returncode != 0 and "manifest unknown" in gone.stderr
+
+
+# ---------------------------------------------------------------- /v2/_catalog
+
+def catalog(server, **kwargs):
+    return requests.get(server.url + "/v2/_catalog", timeout=10, **kwargs)
+
+
+def catalog_robot(server, name, pairs):
+    with server.lock:
+        robot = robots.add_robot(server.state, name, permissions=[{"kind": "system", "namespace": "/", "access": [
+            {"resource": resource, "action": action} for resource, action in pairs]}])
+        return robots.full_name(server.state, robot), robot["secret"]
+
+
+def test_catalog_lists_harbors_repositories_with_paging(harbor, image):
+    assert catalog(harbor, auth=ADMIN).text == '{"repositories":null}\n'  # Go's nil slice
+    requests.post(harbor.api_url + "/projects", json={"project_name": "team"}, auth=ADMIN, timeout=10)
+    source, _digest = image("v1")
+    for target in ("library/web:v1", "team/app:v1", "library/app:v1"):
+        assert push(harbor, source, target).returncode == 0
+    requests.post(harbor.url + "/_fake/repositories", json={"project": "team", "name": "seeded"}, timeout=10)
+    listed = catalog(harbor, auth=ADMIN)
+    assert listed.status_code == 200 and listed.headers["Content-Type"] == "application/json; charset=utf-8"
+    assert listed.json() == {"repositories": ["library/app", "library/web", "team/app", "team/seeded"]}
+    assert "Link" not in listed.headers
+    first = catalog(harbor, auth=ADMIN, params={"n": "2"})
+    assert first.json() == {"repositories": ["library/app", "library/web"]}
+    assert first.headers["Link"] == '</v2/_catalog?last=library%2Fweb&n=2>; rel="next"'
+    second = catalog(harbor, auth=ADMIN, params={"n": "2", "last": "library/web"})
+    assert second.json() == {"repositories": ["team/app", "team/seeded"]} and "Link" not in second.headers
+    assert catalog(harbor, auth=ADMIN, params={"n": "0"}).json() == {"repositories": []}
+    for params, message in (({"n": "-1"}, "the N must be a positive int type"),
+                            ({"n": "two"}, "the N must be a positive int type"),
+                            ({"n": "1", "last": "library/nope"},
+                             "the last: library/nope should be a valid repository name.")):
+        refused = catalog(harbor, auth=ADMIN, params=params)
+        assert refused.status_code == 400 and refused.json()["errors"][0]["message"] == message
+    # an API delete keeps the (now empty) repository in Harbor's store, and so in the catalog
+    assert api_write(harbor, "DELETE", "/projects/library/repositories/web/artifacts/v1").status_code == 200
+    assert "library/web" in catalog(harbor, auth=ADMIN).json()["repositories"]
+
+
+def test_catalog_needs_the_system_catalog_permission_and_basic_auth(harbor, image):
+    source, _digest = image("v1")
+    assert push(harbor, source, "library/app:v1").returncode == 0
+    requests.post(harbor.url + "/_fake/users", json={"username": "alice", "password": "Passw0rd1"}, timeout=10)
+    lister = catalog_robot(harbor, "lister", [("catalog", "read")])
+    other = catalog_robot(harbor, "other", [("project", "list")])
+    assert catalog(harbor, auth=lister).json() == {"repositories": ["library/app"]}
+    anonymous = catalog(harbor)
+    assert anonymous.status_code == 401
+    assert anonymous.headers["WWW-Authenticate"] == (
+        'Bearer realm="%s/service/token",service="harbor-registry",scope="registry:catalog:*"' % harbor.url)
+    assert anonymous.json() == {"errors": [{"code": "UNAUTHORIZED", "message":
+                                            "unauthorized to list catalog: unauthorized to list catalog"}]}
+    for creds in (("alice", "Passw0rd1"), other, ("admin", "wrong")):
+        refused = catalog(harbor, auth=creds)
+        assert refused.status_code == 401 and refused.headers["WWW-Authenticate"] == 'Basic realm="harbor"'
+    # a bearer token never reads the catalog, not even an admin's (v2token security context)
+    token = requests.get(harbor.url + "/service/token", auth=ADMIN, timeout=10,
+                         params={"service": "harbor-registry", "scope": "registry:catalog:*"}).json()["token"]
+    with_token = catalog(harbor, headers={"Authorization": "Bearer " + token})
+    assert with_token.status_code == 401 and with_token.headers["WWW-Authenticate"] == 'Basic realm="harbor"'
+
+
+def test_registry_pushes_and_pulls_are_audited(harbor, image, tmp_path):
+    source, digest = image("v1")
+    assert push(harbor, source, "library/app:v1").returncode == 0
+    assert push(harbor, source, "library/app@" + digest).returncode == 0
+    assert pull(harbor, "library/app:v1", tmp_path, creds=None).returncode == 0
+    logs = api(harbor, "/auditlog-exts", params={"sort": "op_time"}).json()
+    assert [(log["operation"], log["resource"], log["username"]) for log in logs] == [
+        ("create", "library/app:v1", "admin"), ("create", "library/app:" + digest, "admin"),
+        ("pull", "library/app:v1", "anonymous")]
+    assert [log["operation_description"] for log in logs][-1] == "pull artifact with name: library/app:v1"
+
+
+def test_system_volumes_measure_the_registry_storage(harbor, image):
+    source, _digest = image("v1")
+    assert push(harbor, source, "library/app:v1").returncode == 0
+    stat = os.statvfs(harbor.registry.distribution.storage)
+    storage = api(harbor, "/systeminfo/volumes").json()["storage"][0]
+    assert storage["total"] == stat.f_blocks * stat.f_bsize and 0 < storage["free"] <= storage["total"]

@@ -13,6 +13,11 @@ Hook names in use (see README "Hooks"):
 * ``create_proxy_cache_retention(state, project) -> int | None`` (retention id)
 * ``project_deletable(state, project) -> str | None`` (a message blocks deletion: 412)
 * ``project_deleted(state, project) -> None`` (cleanup of dependent objects)
+* ``audit_event(state, principal, operation, resource_type, resource, project_id=0, details=None) -> None``:
+  a resource did something Harbor may audit (``create``/``update``/``delete`` of a ``project``, ``repository``,
+  ``tag``, ``user``, ``robot``, ``configuration``; ``details`` is the request body of a configuration update);
+  resources/audit_logs.py decides what the emulated version records (registry pushes, pulls and API artifact
+  deletes reach it through ``artifact_event``)
 """
 
 from collections import defaultdict

@@ -15,6 +15,7 @@ it uses).
 from . import (artifacts, configurations, cve_allowlists, gc, immutable, labels, ldap, members, oidc, project_metadata,
                projects, purge_audit, quotas, registries, replication, retention, robots, scan_all, scanners, scans,
                system, usergroups, users, webhooks)
+from . import audit_logs, export_cve, search, security  # audit logs, CVE export, /search and /icons, security hub
 
 MODULES = [
     configurations,
@@ -41,4 +42,8 @@ MODULES = [
     retention,
     immutable,
     webhooks,
+    audit_logs,
+    security,
+    export_cve,
+    search,
 ]

@@ -269,6 +269,8 @@ def delete_repository_handler(ctx):
     for artifact in repository_artifacts(ctx.state, repo):
         remove_artifact(ctx.state, artifact)
     delete_repository(ctx.state, repo)
+    ctx.state.hooks.all("audit_event", ctx.state, ctx.principal, "delete", "repository", repo["name"],
+                        project["project_id"])
     return Response.ok()
 
 
@@ -346,6 +348,8 @@ def create_tag(ctx):
     tag = {"id": ctx.state.next_id("tag"), "name": name, "push_time": now, "pull_time": None,
            "repository_id": repo["id"], "artifact_id": artifact["id"]}
     artifact["tags"].append(tag)
+    ctx.state.hooks.all("audit_event", ctx.state, ctx.principal, "create", "tag", "%s:%s" % (repo["name"], name),
+                        project["project_id"])
     return Response.created(ctx.location(name))
 
 
@@ -360,4 +364,6 @@ def delete_tag_handler(ctx):
     if _immutable(ctx, project, repo, name):
         raise precondition(IMMUTABLE_MESSAGE)
     delete_tag(artifact, name)
+    ctx.state.hooks.all("audit_event", ctx.state, ctx.principal, "delete", "tag", "%s:%s" % (repo["name"], name),
+                        project["project_id"])
     return Response.ok()

@@ -214,4 +214,5 @@ def update_configurations(ctx):
     for key in SECRET_KEYS:
         ctx.state.remember_secret(changes.get(key))
     ctx.state.config.update(changes)
+    ctx.state.hooks.all("audit_event", ctx.state, ctx.principal, "update", "configuration", "configuration", 0, updates)
     return Response.ok()

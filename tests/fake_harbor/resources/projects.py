@@ -207,6 +207,7 @@ def create_project(ctx):
         retention_id = ctx.hook("create_proxy_cache_retention", project)
         if retention_id is not None:
             project["metadata"]["retention_id"] = str(retention_id)
+    ctx.state.hooks.all("audit_event", ctx.state, principal, "create", "project", name, project["project_id"])
     if ctx.header_bool("X-Resource-Name-In-Location", False):
         return Response.created(ctx.location(name))
     return Response.created(ctx.location(project["project_id"]))
@@ -320,6 +321,7 @@ def delete_project(ctx):
     state.members[:] = [m for m in state.members if m["project_id"] != project["project_id"]]
     quotas.delete_project_quota(state, project["project_id"])
     ctx.server.hooks.all("project_deleted", state, project)
+    state.hooks.all("audit_event", state, ctx.principal, "delete", "project", project["name"], project["project_id"])
     return Response.ok()
 
 

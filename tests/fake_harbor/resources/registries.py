@@ -293,3 +293,59 @@ def list_adapters(ctx):
     auth.require_sysadmin(ctx)
     types = ADAPTER_WHITELIST if ctx.version >= (2, 14) else ADAPTER_TYPES
     return Response.json(sorted(types))
+
+
+# ---------------------------------------------------------------- /replication/adapterinfos
+
+# The endpoint and credential patterns of the adapters that declare one (``AdapterPattern()`` of each factory under
+# src/pkg/reg/adapter/*; src/pkg/reg/model/registry.go for the type names). Adapters whose factory returns nil
+# (azure-acr, docker-registry, dtr, gitlab, harbor, huawei-SWR, jfrog-artifactory, quay) are not in the map Harbor
+# answers (adapter.go ``RegisterFactory``); tencent-tcr and volcengine-cr declare an empty pattern.
+PATTERN_LIST, PATTERN_FIX = "EndpointPatternTypeList", "EndpointPatternTypeFix"
+ALI_ACR_REGIONS = ("cn-qingdao", "cn-beijing", "cn-zhangjiakou", "cn-huhehaote", "cn-wulanchabu", "cn-hangzhou",
+                   "cn-shanghai", "cn-shenzhen", "cn-heyuan", "cn-guangzhou", "cn-chengdu", "cn-hongkong",
+                   "ap-southeast-1", "ap-southeast-2", "ap-southeast-3", "ap-southeast-5", "ap-south-1",
+                   "ap-northeast-1", "us-west-1", "us-east-1", "eu-central-1", "eu-west-1", "me-east-1")
+AWS_ECR_REGIONS = ("us-east-2", "us-east-1", "us-west-1", "us-west-2", "af-south-1", "ap-east-1", "ap-south-1",
+                   "ap-northeast-3", "ap-northeast-2", "ap-southeast-1", "ap-southeast-2", "ap-northeast-1",
+                   "ca-central-1", "cn-north-1", "cn-northwest-1", "eu-central-1", "eu-west-1", "eu-west-2",
+                   "eu-south-1", "eu-west-3", "eu-north-1", "me-south-1", "sa-east-1")
+
+
+def _endpoints(kind, pairs):
+    return {"endpoint_type": kind, "endpoints": [{"key": key, "value": value} for key, value in pairs]}
+
+
+def _ali_acr_endpoints():
+    for region in ALI_ACR_REGIONS:
+        yield region, "https://registry.%s.aliyuncs.com" % region
+        yield region + "-vpc", "https://registry-vpc.%s.aliyuncs.com" % region
+        yield region + "-internal", "https://registry-internal.%s.aliyuncs.com" % region
+        yield region + "-ee-vpc", "https://instanceName-registry-vpc.%s.cr.aliyuncs.com" % region
+        yield region + "-ee", "https://instanceName-registry.%s.cr.aliyuncs.com" % region
+
+
+ADAPTER_PATTERNS = {
+    "ali-acr": {"endpoint_pattern": _endpoints(PATTERN_LIST, _ali_acr_endpoints())},
+    "aws-ecr": {"endpoint_pattern": _endpoints(PATTERN_LIST, (
+        (region, "https://api.ecr.%s.amazonaws.com" % region) for region in AWS_ECR_REGIONS))},
+    "docker-hub": {"endpoint_pattern": _endpoints(PATTERN_FIX, [("hub.docker.com", "https://hub.docker.com")])},
+    "github-ghcr": {"endpoint_pattern": _endpoints(PATTERN_FIX, [("ghcr.io", "https://ghcr.io")])},
+    "google-gcr": {
+        "endpoint_pattern": _endpoints(PATTERN_LIST, [(host, "https://" + host) for host in (
+            "gcr.io", "us.gcr.io", "eu.gcr.io", "asia.gcr.io")]),
+        "credential_pattern": {"access_key_type": "AccessKeyTypeFix", "access_key_data": "_json_key",
+                               "access_secret_type": "AccessSecretTypeFile", "access_secret_data": "No Change"},
+    },
+    "tencent-tcr": {},
+    "volcengine-cr": {},
+}
+
+
+@ROUTES.get("/replication/adapterinfos")
+def list_adapter_infos(ctx):
+    """``listRegistryProviderInfos``: ``RequireSystemAccess(list, replication-adapter)``; the adapters of
+    ``/replication/adapters`` (since 2.14 only the whitelist, api-notes §3) that declare a pattern, keyed by type."""
+    auth.require(ctx, None, "replication-adapter", "list")
+    types = ADAPTER_WHITELIST if ctx.version >= (2, 14) else ADAPTER_TYPES
+    return Response.json({kind: ADAPTER_PATTERNS[kind] for kind in sorted(types) if kind in ADAPTER_PATTERNS})

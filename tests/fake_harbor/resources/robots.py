@@ -307,6 +307,8 @@ def create_robot(ctx):
     creator = ("robot", principal.robot.get("id", 0)) if principal.is_robot else ("local", principal.user_id)
     robot = _insert(ctx.state, name, level, duration, permissions, project_id=project["project_id"] if project else 0,
                     description=body.get("description") or "", creator=creator)
+    ctx.state.hooks.all("audit_event", ctx.state, principal, "create", "robot", full_name(ctx.state, robot),
+                        robot["project_id"])
     return Response.created(ctx.location(robot["id"]), body=_created_body(ctx, robot))
 
 
@@ -396,6 +398,8 @@ def delete_robot(ctx):
     robot = _get_robot(ctx)
     _require_robot_access(ctx, robot, "delete")
     del ctx.state.robots[robot["id"]]
+    ctx.state.hooks.all("audit_event", ctx.state, ctx.principal, "delete", "robot", full_name(ctx.state, robot),
+                        robot["project_id"])
     return Response.ok()
 
 

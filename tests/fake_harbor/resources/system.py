@@ -1,9 +1,26 @@
-"""``/ping``, ``/health``, ``/systeminfo`` and ``/statistics`` (api-notes §0, §13)."""
+"""``/ping``, ``/health``, ``/systeminfo``, ``/systeminfo/volumes``, ``/systeminfo/getcert``, ``/statistics`` and
+``/internalconfig`` (api-notes §0, §13).
 
+* ``GET /systeminfo/volumes`` (system permission ``system-volumes:read``, handler/systeminfo.go ``GetVolumes``): one
+  ``storage`` entry with the ``total`` and ``free`` bytes of the file system that holds the registry storage, as
+  Harbor's filesystem driver reads them (``statfs``: blocks × block size, available blocks × block size;
+  src/pkg/systeminfo/imagestorage/filesystem/driver.go). The fake measures the storage directory of its
+  distribution registry when it runs one (``FakeHarbor(registry=True)``), else the temp directory.
+* ``GET /systeminfo/getcert`` (no permission: the CA is public): the CA that signs the server certificate, as
+  ``application/octet-stream`` with ``Content-Disposition: attachment; filename=ca.crt``; 404 "cert not found in
+  path: /etc/core/ca/ca.crt" when Harbor has none (controller/systeminfo ``GetCA``) -- here: when the fake serves
+  plain HTTP (``has_ca_root`` of ``/systeminfo`` says the same).
+* ``GET /internalconfig`` is for Harbor's own components (``RequireSolutionUserAccess``): every other caller,
+  admins included, gets 401 "only internal service is allowed to call this API".
+"""
+
+import os
+import tempfile
 from urllib.parse import urlsplit
 
 from ..framework import auth
 from ..framework.context import now_iso
+from ..framework.errors import not_found, unauthorized
 from ..framework.response import Response
 from ..framework.routing import RouteTable
 from .configurations import get_config
@@ -100,3 +117,39 @@ def statistics(ctx):
         body["total_repo_count"] = len(state.repositories)
         body["total_storage_consumption"] = sum(a["size"] for a in getattr(state, "artifacts", {}).values())
     return Response.json(body)
+
+
+CA_PATH = "/etc/core/ca/ca.crt"  # defaultRootCert, src/controller/systeminfo/controller.go
+
+
+def storage_path(server):
+    """The directory whose file system ``/systeminfo/volumes`` reports (the registry storage when there is one)."""
+    registry = getattr(server, "registry", None)
+    if registry is not None:
+        for path in (registry.distribution.storage, registry.distribution.workdir):
+            if os.path.isdir(path):
+                return path
+    return tempfile.gettempdir()
+
+
+@ROUTES.get("/systeminfo/volumes")
+def volumes(ctx):
+    auth.require(ctx, None, "system-volumes", "read")
+    stat = os.statvfs(storage_path(ctx.server))
+    return Response.json({"storage": [{"total": stat.f_blocks * stat.f_bsize, "free": stat.f_bavail * stat.f_bsize}]})
+
+
+@ROUTES.get("/systeminfo/getcert")
+def get_cert(ctx):
+    path = ctx.server.ca_path
+    if not ctx.server.tls or not path or not os.path.isfile(path):
+        raise not_found("cert not found in path: %s" % CA_PATH)
+    with open(path, "rb") as handle:
+        content = handle.read()
+    return Response(200, raw=content, content_type="application/octet-stream",
+                    headers={"Content-Disposition": "attachment; filename=ca.crt"})
+
+
+@ROUTES.get("/internalconfig")
+def internal_config(_ctx):
+    raise unauthorized("only internal service is allowed to call this API")

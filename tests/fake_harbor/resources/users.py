@@ -145,6 +145,7 @@ def create_user(ctx):
         raise conflict("email %s is already used" % body["email"])
     user = add_user(state, username, body["password"], email=body["email"], realname=body["realname"],
                     comment=body.get("comment") or "")
+    state.hooks.all("audit_event", state, ctx.principal, "create", "user", username)
     return Response.created(ctx.location(user["user_id"]))
 
 
@@ -207,6 +208,7 @@ def update_user(ctx):
         if key in body and body[key] is not None:
             user[key] = body[key]
     user["update_time"] = now_iso()
+    ctx.state.hooks.all("audit_event", ctx.state, ctx.principal, "update", "user", user["username"])
     return Response.ok()
 
 
@@ -219,6 +221,7 @@ def delete_user(ctx):
     del ctx.state.users[user["user_id"]]
     ctx.state.members[:] = [m for m in ctx.state.members
                             if not (m["entity_type"] == "u" and m["entity_id"] == user["user_id"])]
+    ctx.state.hooks.all("audit_event", ctx.state, ctx.principal, "delete", "user", user["username"])
     return Response.ok()
 
 
@@ -231,6 +234,7 @@ def set_sysadmin(ctx):
         raise forbidden("can not change the admin flag of the admin user")
     user["sysadmin_flag"] = bool(body.get("sysadmin_flag"))
     user["update_time"] = now_iso()
+    ctx.state.hooks.all("audit_event", ctx.state, ctx.principal, "update", "user", user["username"])
     return Response.ok()
 
 
@@ -250,4 +254,5 @@ def update_password(ctx):
         raise bad_request(PASSWORD_MESSAGE)
     user["password"] = ctx.state.remember_secret(new)
     user["update_time"] = now_iso()
+    ctx.state.hooks.all("audit_event", ctx.state, ctx.principal, "update", "user", user["username"])
     return Response.ok()
