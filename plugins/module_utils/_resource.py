@@ -36,21 +36,53 @@ from ansible_collections.harbor_ops.harbor.plugins.module_utils._api import (
 MASK = "********"
 
 
+def is_empty(value):
+    """Is ``value`` one that Harbor leaves out of its answers (``""``, ``0``, ``false``, ``[]``, ``{}`` or null)?"""
+    if value is None or value is False:
+        return True
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, (int, float)):
+        return value == 0
+    return value in ("", [], {})
+
+
+def equivalent(want, have):
+    """Do two values say the same, reading a missing or null value as the zero value it stands for?
+
+    Harbor's Go server leaves empty values out of its JSON (``omitempty``): a registry with ``insecure: false``
+    comes back without ``insecure``, a label without a description without ``description``. So ``None`` (an
+    omitted key) equals ``""``, ``0``, ``false``, ``[]`` and ``{}``; dicts compare key by key over both sides'
+    keys, lists item by item (in order: resources put lists in a canonical order when order does not matter).
+    """
+    if want is None or have is None:
+        return is_empty(want) and is_empty(have) or want == have
+    if isinstance(want, dict) and isinstance(have, dict):
+        return all(equivalent(want.get(key), have.get(key)) for key in set(want) | set(have))
+    if isinstance(want, list) and isinstance(have, list):
+        return len(want) == len(have) and all(equivalent(w, h) for w, h in zip(want, have))
+    if isinstance(want, bool) != isinstance(have, bool):
+        return False  # 0 == False in Python, not in JSON
+    return want == have
+
+
 def differences(desired, current):
     """The part of ``desired`` that ``current`` does not already have (recursively for dicts).
 
-    Keys absent from ``desired`` are not compared. A dict value is compared key by key, every other value
-    (lists included) as a whole: resources put lists in a canonical order when order does not matter.
+    Keys absent from ``desired`` are not compared (the user does not manage them). A dict value is compared key by
+    key; every other value with ``equivalent``: a key that Harbor left out of ``current`` counts as its zero value,
+    so ``description: ""`` or ``enabled: false`` match an answer without them. This is the one place that knows
+    about Harbor's ``omitempty``; resources never fill in omitted keys themselves.
     """
     changes = {}
     current = current or {}
     for key, want in desired.items():
         have = current.get(key)
-        if isinstance(want, dict) and isinstance(have, dict):
-            sub = differences(want, have)
+        if isinstance(want, dict) and isinstance(have, (dict, type(None))):
+            sub = differences(want, have or {})
             if sub:
-                changes[key] = sub
-        elif want != have:
+                changes[key] = sub if have is not None else copy.deepcopy(want)
+        elif not equivalent(want, have):
             changes[key] = copy.deepcopy(want)
     return changes
 
@@ -66,16 +98,64 @@ def merge(current, changes):
     return result
 
 
-def restrict(obj, shape):
-    """The keys of ``obj`` that ``shape`` has (recursively for dicts); used for a focused diff."""
+def zero_like(value):
+    """The zero value of ``value``'s JSON type: what an omitted key stands for (``""``, ``0``, ``false``, ...)."""
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, (int, float)):
+        return 0
+    if isinstance(value, str):
+        return ""
+    if isinstance(value, list):
+        return []
+    if isinstance(value, dict):
+        return dict((key, zero_like(item)) for key, item in value.items())
+    return None
+
+
+def restrict(obj, shape, write_only=()):
+    """The keys of ``obj`` that ``shape`` has (recursively for dicts); used for a focused diff.
+
+    A key that Harbor left out of ``obj`` (omitempty) is shown with the zero value it stands for, except the
+    ``write_only`` keys (secrets Harbor never returns: not empty, just unknown), which stay out.
+    """
     result = {}
+    obj = obj or {}
     for key, value in shape.items():
-        if key not in (obj or {}):
-            continue
-        if isinstance(value, dict) and isinstance(obj[key], dict):
-            result[key] = restrict(obj[key], value)
+        have = obj.get(key)
+        if key not in obj:
+            if key not in write_only:
+                result[key] = zero_like(value)
+        elif have is None:
+            result[key] = None
+        elif isinstance(value, dict) and isinstance(have, dict):
+            result[key] = restrict(have, value, write_only)
         else:
-            result[key] = copy.deepcopy(obj[key])
+            result[key] = copy.deepcopy(have)
+    return result
+
+
+def complete(obj, shape):
+    """``obj`` with the keys of ``shape`` that Harbor left out of its answer (omitempty) filled in.
+
+    ``shape`` maps a key to the value an omitted key stands for (``{"enabled": False, "description": ""}``); a dict
+    value completes a nested object, a one-item list ``[{...}]`` completes every item of a list (an omitted list
+    becomes ``[]``). Results and facts then carry every documented key, as on a Harbor that sent them all.
+    """
+    if not isinstance(obj, dict):
+        return obj
+    result = dict(obj)
+    for key, default in shape.items():
+        have = result.get(key)
+        if isinstance(default, list):
+            item_shape = default[0] if default else {}
+            result[key] = [complete(item, item_shape) for item in have] if isinstance(have, list) else (
+                [] if have is None else have)
+        elif isinstance(default, dict):
+            result[key] = complete(have if isinstance(have, dict) else {}, default) if have is None or isinstance(
+                have, dict) else have
+        elif have is None:
+            result[key] = copy.deepcopy(default)
     return result
 
 
@@ -133,6 +213,8 @@ class HarborAction(object):
     module_kwargs = {}
     #: option name -> minimal Harbor version (tuple) that knows it
     option_min_versions = {}
+    #: the documented keys of a returned object with the value Harbor's omitted key stands for (see ``complete``)
+    returned_shape = {}
 
     def __init__(self, module):
         self.module = module
@@ -172,6 +254,10 @@ class HarborAction(object):
 
     def fail(self, msg, **kwargs):
         self.module.fail_json(msg=msg, **kwargs)
+
+    def complete(self, obj):
+        """An object as the module returns it: every key of ``returned_shape`` present."""
+        return complete(obj, self.returned_shape)
 
 
 class HarborResource(HarborAction):
@@ -223,10 +309,10 @@ class HarborResource(HarborAction):
         if not changes:
             return self.result(False, current)
         after = merge(current, changes) if check_mode else self.update(current, changes)
-        return self.result(True, after, before=restrict(current, changes), after=changes)
+        return self.result(True, after, before=restrict(current, changes, self.secret_keys), after=changes)
 
     def result(self, changed, obj, before=None, after=None):
-        result = {"changed": changed, self.result_key: mask(obj or {}, self.secret_keys)}
+        result = {"changed": changed, self.result_key: mask(self.complete(obj) if obj else {}, self.secret_keys)}
         if self.module._diff and changed:
             result["diff"] = dict(before=mask(before, self.secret_keys), after=mask(after, self.secret_keys))
         return result

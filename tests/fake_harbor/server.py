@@ -8,7 +8,8 @@ Pipeline of one API request (``/_fake/*`` control calls bypass all of it):
 4. contract check of the request (when the spec is loaded): silent
    violations are recorded, fatal ones are answered 422
 5. routing (404/405) and the handler, under the state lock
-6. finalising: X-Request-Id, Set-Cookie sid, >= 500 rewritten to UNKNOWN
+6. finalising: X-Request-Id, Set-Cookie sid, >= 500 rewritten to UNKNOWN, the
+   body serialised as Harbor's Go server does (``omitempty``: contract/omitempty.py)
 7. contract check of the response, request log entry
 """
 
@@ -336,6 +337,9 @@ class FakeHarbor:
             response.content_type = "application/json"
         response.headers["X-Request-Id"] = request_id
         response.headers["Set-Cookie"] = "sid=%s; Path=/; HttpOnly" % secrets.token_hex(16)
+        if operation is not None and self.checker is not None and response.raw is None and not response.spec_quirk:
+            # Harbor's go-swagger models drop empty values (omitempty): one serialiser for every answer
+            response.body = self.checker.serialise(operation, response.status, response.body)
         payload = response.payload()
         if operation is not None and self.checker is not None:
             for problem in self.checker.check_response(operation, response.status, response.headers, payload,

@@ -138,7 +138,9 @@ class Spec:
         self.produces = raw.get("produces") or ["application/json"]
         self._parameters = raw.get("parameters") or {}
         self._responses = raw.get("responses") or {}
-        self.definitions = {name: to_draft4(schema) for name, schema in (raw.get("definitions") or {}).items()}
+        #: the definitions as the spec writes them (x-omitempty, x-nullable kept), for the omitempty rules
+        self.raw_definitions = raw.get("definitions") or {}
+        self.definitions = {name: to_draft4(schema) for name, schema in self.raw_definitions.items()}
         self.operations = []
         for path, item in (raw.get("paths") or {}).items():
             path_params = item.get("parameters") or []

@@ -12,8 +12,10 @@ Requests:
 * everything else is *fatal*: Harbor answers 422 before any handler runs.
 
 Responses: status must be documented (an undocumented error status is fine
-if the body has Harbor's Errors shape), the body must match the schema and
-declared headers must be present.
+if the body has Harbor's Errors shape), the body must match the schema,
+declared headers must be present, and no property may carry a zero value that
+Harbor's ``omitempty`` leaves out (omitempty.py).  ``serialise()`` is the one
+place where the fake applies that rule to its answers.
 """
 
 import copy
@@ -23,6 +25,7 @@ import re
 from jsonschema import Draft4Validator, FormatChecker
 
 from ..framework.binding import INT_RANGES, BindError, bind_parameter
+from .omitempty import emitted_zero_values, omit_empty
 
 OPTIONAL_RESPONSE_HEADERS = {"link"}
 
@@ -288,7 +291,17 @@ class ContractChecker:
         validator = self._validator(op, "response %d" % status, schema)
         for err in _flatten(validator.iter_errors(body)):
             problems.append("%d of %s: %s" % (status, op.operation_id, describe(err, "response", "response")))
+        for path in emitted_zero_values(self.spec.raw_definitions, raw_schema, body):
+            problems.append("%d of %s: response.%s is a zero value that Harbor leaves out (omitempty)"
+                            % (status, op.operation_id, path))
         return problems
+
+    def serialise(self, op, status, body):
+        """The body as Harbor's Go server writes it for ``op`` and ``status``: ``omitempty`` applied."""
+        declared = op.responses.get(str(status)) or op.responses.get("default")
+        if declared is None or declared["raw_schema"] is None or body is None:
+            return body
+        return omit_empty(self.spec.raw_definitions, declared["raw_schema"], body)
 
     @staticmethod
     def _check_errors_body(payload, status, op):
