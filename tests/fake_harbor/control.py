@@ -20,13 +20,22 @@ GET      /_fake/received              {"count", "received": [...]}; ?receiver=<n
 POST     /_fake/artifacts             {"project", "repository", "tags": [...], "size", "digest"?, "push_time"?,
                                       "pull_time"?, "packages"?, "labels"?} (see resources/artifacts.py)
 POST     /_fake/users                 {"username", "password", "email"?, "sysadmin"?}
+GET      /_fake/jobs                  the job service: {"clock", "paused", "settings", "count", "jobs": [...]};
+                                      ?id=N, ?kind=K, ?status=S, ?active=true
+POST     /_fake/jobs                  {"duration"?: S, "hold"?: BOOL, "kind"?: K} for new jobs (of one kind);
+                                      {"advance": S} moves the job clock; {"reset": true} default settings
+POST     /_fake/jobs/release          {"id"?, "kind"?}: held jobs go on (and, without "id", new ones are not held)
+POST     /_fake/jobs/finish           {"id"?, "kind"?, "status"?}: active jobs end now (Success, Error or Stopped)
 =======  ===========================  =================================================
+
+Every control call first lets the job service catch up with the time (``executions.advance``), like every API
+request does.
 """
 
 import json
 
 from .framework.response import Response
-from .resources import artifacts, projects, users
+from .resources import artifacts, executions, projects, users
 from .transport.faults import FaultError
 
 
@@ -61,6 +70,8 @@ def handle(server, raw):
     body = _body(raw)
     if body is None:
         return _error(400, "the body must be a JSON object")
+    with server.lock:
+        executions.advance(server.state)
     handler = _ROUTES.get((method, path))
     if handler is None:
         known = sorted({p for (_m, p) in _ROUTES})
@@ -228,6 +239,124 @@ def _get_received(server, raw, _body_):
     return _json({"count": len(items), "received": items})
 
 
+# ---------------------------------------------------------------- the job service (resources/executions.py)
+
+JOB_FINAL = (executions.SUCCESS, executions.ERROR, executions.STOPPED)
+
+
+def _kind(value):
+    """A job kind from a request (case-insensitive), or raise ValueError."""
+    kind = str(value).upper()
+    known = executions.KINDS + executions.OTHER_KINDS
+    if kind not in known:
+        raise ValueError("unknown job kind %r (known: %s)" % (value, ", ".join(known)))
+    return kind
+
+
+def _jobs_body(state, raw=None):
+    query = raw.query if raw is not None else {}
+    kind = (query.get("kind") or [None])[-1]
+    status = (query.get("status") or [None])[-1]
+    job_id = (query.get("id") or [None])[-1]
+    only_active = bool(query.get("active")) and query["active"][-1].lower() in ("1", "true", "yes")
+    jobs = [executions.summary(e) for e in executions.executions(state)
+            if (kind is None or e["kind"] == kind.upper()) and (status is None or e["status"] == status)
+            and (job_id is None or str(e["id"]) == job_id) and (not only_active or e["status"] in executions.ACTIVE)]
+    current = executions.settings(state)
+    return {"clock": round(executions.clock(state), 3), "paused": sorted(executions.paused(state)),
+            "settings": {"duration": current["duration"], "hold": current["hold"],
+                         "kinds": {k: dict(v) for k, v in current["kinds"].items()}},
+            "count": len(jobs), "jobs": jobs}
+
+
+def _get_jobs(server, raw, _body_):
+    with server.lock:
+        return _json(_jobs_body(server.state, raw))
+
+
+def _set_jobs(server, _raw, body):
+    """Settings of new jobs, the job clock, or the defaults back."""
+    unknown = sorted(set(body) - {"duration", "hold", "kind", "advance", "reset"})
+    if unknown or not body:
+        return _error(400, 'send {"duration": SECONDS, "hold": BOOL, "kind": KIND} (any of them), {"advance": SECONDS} '
+                           'or {"reset": true}%s' % (" (unknown: %s)" % ", ".join(unknown) if unknown else ""))
+    for key in ("duration", "advance"):
+        value = body.get(key)
+        if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0):
+            return _error(400, "%s must be a number of seconds, 0 or more" % key)
+    if "hold" in body and not isinstance(body["hold"], bool):
+        return _error(400, "hold must be true or false")
+    try:
+        kind = _kind(body["kind"]) if body.get("kind") is not None else None
+    except ValueError as err:
+        return _error(400, str(err))
+    with server.lock:
+        state = server.state
+        if body.get("reset"):
+            executions.reset_settings(state)
+        executions.configure(state, duration=body.get("duration"), hold=body.get("hold"), kind=kind)
+        if body.get("advance"):
+            executions.move_clock(state, body["advance"])
+        executions.advance(state)
+        return _json(_jobs_body(state))
+
+
+def _selected_jobs(state, body):
+    """The active executions a release/finish body names (``id``, ``kind``, or all), oldest first."""
+    unknown = sorted(set(body) - {"id", "kind", "status"})
+    if unknown:
+        raise ValueError("unknown keys: %s" % ", ".join(unknown))
+    kind = _kind(body["kind"]) if body.get("kind") is not None else None
+    selected = [e for e in sorted(executions.executions(state), key=lambda e: e["id"])
+                if e["status"] in executions.ACTIVE and (kind is None or e["kind"] == kind)
+                and (body.get("id") is None or e["id"] == body["id"])]
+    if body.get("id") is not None and not selected:
+        raise LookupError("no active job with id %s" % body["id"])
+    return kind, selected
+
+
+def _release_jobs(server, _raw, body):
+    with server.lock:
+        state = server.state
+        try:
+            kind, selected = _selected_jobs(state, body)
+        except ValueError as err:
+            return _error(400, str(err))
+        except LookupError as err:
+            return _error(404, str(err))
+        if body.get("id") is None:
+            executions.configure(state, hold=False, kind=kind)
+        released = [e["id"] for e in selected if e["held"]]
+        for execution in selected:
+            executions.release(state, execution)
+        executions.advance(state)
+        return _json(dict(_jobs_body(state), released=released))
+
+
+def _finish_jobs(server, _raw, body):
+    status = body.get("status", executions.SUCCESS)
+    if status not in JOB_FINAL:
+        return _error(400, "status must be one of %s" % ", ".join(JOB_FINAL))
+    with server.lock:
+        state = server.state
+        try:
+            selected = _selected_jobs(state, body)[1]
+        except ValueError as err:
+            return _error(400, str(err))
+        except LookupError as err:
+            return _error(404, str(err))
+        finished = []
+        for execution in selected:  # oldest first: a queue drains in its order
+            if execution["status"] in executions.ACTIVE:
+                if status == executions.STOPPED:
+                    executions.stop(state, execution)
+                else:
+                    executions.finish(state, execution, status)
+                finished.append(execution["id"])
+        executions.advance(state)
+        return _json(dict(_jobs_body(state), finished=finished))
+
+
 _ROUTES = {
     ("GET", "/_fake/info"): _info,
     ("GET", "/_fake/requests"): _get_requests,
@@ -245,4 +374,8 @@ _ROUTES = {
     ("GET", "/_fake/received"): _get_received,
     ("POST", "/_fake/artifact-times"): _artifact_times,
     ("POST", "/_fake/users"): _add_user,
+    ("GET", "/_fake/jobs"): _get_jobs,
+    ("POST", "/_fake/jobs"): _set_jobs,
+    ("POST", "/_fake/jobs/release"): _release_jobs,
+    ("POST", "/_fake/jobs/finish"): _finish_jobs,
 }

@@ -1,10 +1,12 @@
 """Garbage collection and the audit-log purge: schedules, executions, logs (api-notes §8, §9, errata E12, E13)."""
 
+import datetime
 import json
 
 import pytest
 import requests
 
+from . import job_control
 from .conftest import request_violations
 
 GC = "/system/gc/schedule"
@@ -92,32 +94,76 @@ def test_delete_tag_is_a_2_15_parameter(fake_harbor, harbor_api, kept):
     assert ("delete_tag" in json.loads(harbor_api.get(GC).json()["job_parameters"])) is kept
 
 
+# ---------------------------------------------------------------- schedules without a type (gc.go, purge.go kick)
+
+@pytest.mark.parametrize("fake_harbor", ["2.10", "2.15"], indirect=True)
+@pytest.mark.parametrize("path, parameters", [(GC, {"workers": 2}), (PURGE, {"audit_retention_hour": 24})])
+def test_a_schedule_without_type_changes_nothing(fake_harbor, harbor_api, path, parameters):
+    body = {"schedule": {"type": "Daily", "cron": "0 0 3 * * *"}, "parameters": parameters}
+    assert harbor_api.put(path, json=body).status_code == 200
+    stored = harbor_api.get(path).json()
+    untyped = {"schedule": {"cron": "0 0 5 * * *"}, "parameters": parameters}
+    assert harbor_api.put(path, json=untyped).status_code == 200
+    created = harbor_api.post(path, json=untyped)
+    # kick() returns id 0 without a Manual run, and the handler puts it into Location
+    assert created.status_code == 201 and created.headers["Location"] == "/api/v2.0" + path.replace("/schedule", "/0")
+    assert harbor_api.get(path).json() == stored
+    assert harbor_api.get(path.replace("/schedule", "")).json() == []  # nothing ran
+    assert fake_harbor.violations == []
+
+
+def test_periodic_post_answers_location_0(harbor_api):
+    resp = harbor_api.post(GC, json={"schedule": {"type": "Hourly", "cron": "0 0 * * * *"}})
+    assert resp.status_code == 201 and resp.headers["Location"] == "/api/v2.0/system/gc/0"
+
+
+def test_gc_checks_workers_only_for_manual_and_periodic_schedules(harbor_api):
+    for schedule in ({"type": "None"}, {}):
+        assert harbor_api.put(GC, json={"schedule": schedule, "parameters": {"workers": 99}}).status_code == 200
+    resp = harbor_api.put(GC, json={"schedule": {"type": "Manual"}, "parameters": {"workers": 99}})
+    assert resp.status_code == 400
+
+
+@pytest.mark.allow_response_violations
+def test_gc_without_a_schedule_object_crashes_harbor_s_handler(harbor_api):
+    # params.Schedule.Schedule.Type without a nil check (gc.go): the server answers 500
+    resp = harbor_api.put(GC, json={"parameters": {"workers": 2}})
+    assert resp.status_code == 500 and resp.json()["errors"][0]["code"] == "UNKNOWN"
+
+
+def test_purge_without_a_schedule_object_is_400(harbor_api):
+    for method in (harbor_api.put, harbor_api.post):
+        resp = method(PURGE, json={"parameters": {"audit_retention_hour": 24}})
+        assert resp.status_code == 400 and resp.json()["errors"][0]["message"] == "schedule cann't be empty"
+
+
 # ---------------------------------------------------------------- executions
 
-def test_manual_gc_runs_then_succeeds_as_it_is_observed(fake_harbor, harbor_api):
+def test_manual_gc_runs_for_its_duration_then_succeeds(fake_harbor, harbor_api):
+    job_control.configure(fake_harbor, duration=30)
     gc_id = start_gc(harbor_api, delete_untagged=True)
-    statuses = [harbor_api.get("/system/gc/%d" % gc_id).json()["job_status"] for _read in range(4)]
-    assert statuses == ["Running", "Running", "Success", "Success"]
+    assert harbor_api.get("/system/gc/%d" % gc_id).json()["job_status"] == "Running"
+    job_control.advance(fake_harbor, 20)
+    assert harbor_api.get("/system/gc/%d" % gc_id).json()["job_status"] == "Running"  # reads do not move it
+    job_control.advance(fake_harbor, 11)
+    assert harbor_api.get("/system/gc/%d" % gc_id).json()["job_status"] == "Success"
     assert fake_harbor.violations == []
 
 
 def test_history_is_newest_first_and_paged(harbor_api):
     first = start_gc(harbor_api)
-    fake = harbor_api.server
-    fake.state.job_steps = 1
-    harbor_api.get("/system/gc/%d" % first)
     second = start_gc(harbor_api)
     resp = harbor_api.get("/system/gc", params={"page_size": 1})
-    assert resp.headers["X-Total-Count"] == "2" and [g["id"] for g in resp.json()] == [second]
+    assert resp.headers["X-Total-Count"] == "2" and [g["id"] for g in resp.json()] == [second] and first < second
 
 
 def test_a_second_manual_gc_is_queued_not_refused(fake_harbor, harbor_api):
     # errata E13: no 409; the job service runs one GC at a time.
+    job_control.configure(fake_harbor, duration=10)
     first = start_gc(harbor_api)
     second = start_gc(harbor_api)
     assert harbor_api.get("/system/gc/%d" % second).json()["job_status"] == "Pending"
-    for _read in range(3):
-        harbor_api.get("/system/gc/%d" % first)
+    job_control.advance(fake_harbor, 11)
     assert harbor_api.get("/system/gc/%d" % first).json()["job_status"] == "Success"
     assert harbor_api.get("/system/gc/%d" % second).json()["job_status"] == "Running"
 
@@ -125,7 +171,7 @@ def test_a_second_manual_gc_is_queued_not_refused(fake_harbor, harbor_api):
 def test_gc_deletes_untagged_artifacts_and_reports_the_freed_bytes(fake_harbor, harbor_api):
     seed(fake_harbor, "app", [], size=3000)
     seed(fake_harbor, "app", ["v1"], size=500)
-    fake_harbor.state.job_steps = 1
+    job_control.configure(fake_harbor, duration=0)
     gc_id = start_gc(harbor_api, delete_untagged=True)
     done = harbor_api.get("/system/gc/%d" % gc_id).json()
     parameters = json.loads(done["job_parameters"])
@@ -141,7 +187,7 @@ def test_gc_deletes_untagged_artifacts_and_reports_the_freed_bytes(fake_harbor, 
 
 def test_dry_run_deletes_nothing(fake_harbor, harbor_api):
     seed(fake_harbor, "app", [], size=3000)
-    fake_harbor.state.job_steps = 1
+    job_control.configure(fake_harbor, duration=0)
     gc_id = start_gc(harbor_api, delete_untagged=True, dry_run=True)
     parameters = json.loads(harbor_api.get("/system/gc/%d" % gc_id).json()["job_parameters"])
     assert parameters["freed_space"] == 3000
@@ -152,14 +198,15 @@ def test_dry_run_deletes_nothing(fake_harbor, harbor_api):
 def test_gc_frees_the_blobs_of_deleted_artifacts(fake_harbor, harbor_api):
     seed(fake_harbor, "app", ["v1"], size=700)
     assert harbor_api.delete("/projects/library/repositories/app/artifacts/v1").status_code == 200
-    fake_harbor.state.job_steps = 1
+    job_control.configure(fake_harbor, duration=0)
     gc_id = start_gc(harbor_api)
     assert json.loads(harbor_api.get("/system/gc/%d" % gc_id).json()["job_parameters"])["freed_space"] == 700
     again = start_gc(harbor_api)
     assert json.loads(harbor_api.get("/system/gc/%d" % again).json()["job_parameters"])["freed_space"] == 0
 
 
-def test_stop_a_gc(harbor_api):
+def test_stop_a_gc(fake_harbor, harbor_api):
+    job_control.configure(fake_harbor, hold=True)
     gc_id = start_gc(harbor_api)
     assert harbor_api.put("/system/gc/%d" % gc_id).status_code == 200
     assert harbor_api.get("/system/gc/%d" % gc_id).json()["job_status"] == "Stopped"
@@ -207,12 +254,59 @@ def test_purge_none_with_parameters_removes_the_schedule(harbor_api):
 
 
 def test_manual_purge(fake_harbor, harbor_api):
+    job_control.configure(fake_harbor, duration=10)
     resp = harbor_api.post(PURGE, json={"schedule": {"type": "Manual"},
                                         "parameters": {"audit_retention_hour": 24, "include_event_types": "pull_artifact",
                                                        "dry_run": True}})
     assert resp.status_code == 201 and resp.headers["Location"].startswith("/api/v2.0/system/purgeaudit/")
     purge_id = int(resp.headers["Location"].rsplit("/", 1)[1])
-    assert [harbor_api.get("/system/purgeaudit", params={"page_size": 1}).json()[0]["job_status"]
-            for _read in range(3)] == ["Running", "Running", "Success"]
-    assert "older than 24 hours" in harbor_api.get("/system/purgeaudit/%d/log" % purge_id).text
+    latest = harbor_api.get("/system/purgeaudit", params={"page_size": 1}).json()[0]
+    assert latest["id"] == purge_id and latest["job_status"] == "Running"
+    job_control.advance(fake_harbor, 11)
+    assert harbor_api.get("/system/purgeaudit/%d" % purge_id).json()["job_status"] == "Success"
+    log = harbor_api.get("/system/purgeaudit/%d/log" % purge_id).text.splitlines()
+    assert log[0].endswith("[INFO] Purge audit job start")
+    assert any(line.endswith("[INFO] [DRYRUN]Purged 0 rows of audit logs") for line in log)  # no audit records
     assert fake_harbor.violations == []
+
+
+def _audit_record(record_id, hours_ago, operation, resource_type, kind):
+    stamp = datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(hours=hours_ago)
+    return {"id": record_id, "kind": kind, "project_id": 1, "username": "admin", "resource": "library/app:v1",
+            "resource_type": resource_type, "operation": operation,
+            "op_time": stamp.strftime("%Y-%m-%dT%H:%M:%S.000Z")}
+
+
+@pytest.mark.parametrize("fake_harbor, key, include, kind", [
+    ("2.10", "include_operations", "pull,create", "legacy"),
+    ("2.15", "include_event_types", "pull_artifact,create_artifact", "ext"),
+], indirect=["fake_harbor"])
+def test_purge_removes_the_old_audit_records_it_selects(fake_harbor, harbor_api, key, include, kind):
+    with fake_harbor.lock:
+        fake_harbor.state.audit_logs = [
+            _audit_record(1, 48, "pull", "artifact", kind), _audit_record(2, 72, "create", "artifact", kind),
+            _audit_record(3, 48, "delete", "artifact", kind),  # not selected
+            _audit_record(4, 1, "pull", "artifact", kind),  # too young
+            _audit_record(5, 48, "pull", "artifact", "ext" if kind == "legacy" else "legacy"),  # the other table
+        ]
+    job_control.configure(fake_harbor, duration=0)
+    parameters = {"audit_retention_hour": 24, key: include}
+    for dry_run, rows in ((True, "[DRYRUN]Purged 2 rows of audit logs"), (False, "Purged 2 rows of audit logs")):
+        body = {"schedule": {"type": "Manual"}, "parameters": dict(parameters, dry_run=dry_run)}
+        resp = harbor_api.post(PURGE, json=body)
+        purge_id = int(resp.headers["Location"].rsplit("/", 1)[1])
+        assert harbor_api.get("/system/purgeaudit/%d" % purge_id).json()["job_status"] == "Success"
+        log = harbor_api.get("/system/purgeaudit/%d/log" % purge_id).text
+        assert log.splitlines()[3].endswith("[INFO] %s" % rows), log
+    with fake_harbor.lock:
+        assert [r["id"] for r in fake_harbor.state.audit_logs] == [3, 4, 5]
+
+
+def test_a_retention_of_0_hours_quits_the_purge(fake_harbor, harbor_api):
+    job_control.configure(fake_harbor, duration=0)
+    parameters = {"audit_retention_hour": 0, "include_event_types": "pull_artifact"}
+    resp = harbor_api.post(PURGE, json={"schedule": {"type": "Manual"}, "parameters": parameters})
+    purge_id = int(resp.headers["Location"].rsplit("/", 1)[1])
+    assert harbor_api.get("/system/purgeaudit/%d" % purge_id).json()["job_status"] == "Success"
+    log = harbor_api.get("/system/purgeaudit/%d/log" % purge_id).text
+    assert "Purge audit job start" in log and "Purged" not in log

@@ -2,6 +2,7 @@
 
 import json
 import os
+import time
 
 import pytest
 import requests
@@ -81,13 +82,19 @@ def api_write(server, method, path, body=None):
     return requests.request(method, server.api_url + path, json=body, auth=ADMIN, timeout=10)
 
 
-def wait_for(read, done, attempts=20):
-    """Read until ``done(value)``: the fake's jobs move on as their status is read."""
-    for _attempt in range(attempts):
+def wait_for(read, done, attempts=20, timeout=10):
+    """Read until ``done(value)``, at least ``attempts`` times or ``timeout`` seconds: the fake's jobs end by
+    themselves after a short time (resources/executions.py)."""
+    deadline = time.monotonic() + timeout
+    reads = 0
+    while True:
         value = read()
+        reads += 1
         if done(value):
             return value
-    raise AssertionError("not done after %d reads: %r" % (attempts, value))
+        if reads >= attempts and time.monotonic() > deadline:
+            raise AssertionError("not done after %d reads and %d seconds: %r" % (reads, timeout, value))
+        time.sleep(0.05)
 
 
 def scan(server, project, repository, reference):

@@ -1,10 +1,13 @@
 """Replication policies and executions as Harbor answers them (api-notes §4, errata E9)."""
 
+import time
+
 import pytest
 import requests
 
 from tests.fake_harbor.resources.replication import replace_namespace
 
+from . import job_control
 from .conftest import request_violations
 
 ECR = {"name": "ecr", "type": "aws-ecr", "url": "https://123456789.dkr.ecr.us-east-1.amazonaws.com",
@@ -48,7 +51,7 @@ def test_create_and_read_a_push_policy(fake_harbor, harbor_api, remotes):
 def test_harbor_reads_deletion_not_replicate_deletion(harbor_api, remotes):
     create(harbor_api, dict(PUSH, deletion=False, replicate_deletion=True))
     got = harbor_api.get("/replication/policies/1").json()
-    assert got["deletion"] is False and got["replicate_deletion"] is False
+    assert "deletion" not in got and "replicate_deletion" not in got  # both false: omitempty
     create(harbor_api, dict(PUSH, name="with-deletion", deletion=True, replicate_deletion=False))
     got = harbor_api.get("/replication/policies/2").json()
     assert got["deletion"] is True and got["replicate_deletion"] is True
@@ -58,14 +61,15 @@ def test_put_replaces_the_policy(harbor_api, remotes):
     create(harbor_api, dict(PUSH, override=True, speed=100, description="d"))
     assert harbor_api.put("/replication/policies/1", json={"name": "sync-to-ecr", "dest_registry": {"id": 1}}).status_code == 200
     got = harbor_api.get("/replication/policies/1").json()
-    assert got["override"] is False and got["enabled"] is False and got["speed"] == 0 and got["description"] == ""
+    # the zero values are left out (omitempty); speed is x-isnullable, so its 0 is sent
+    assert not {"override", "enabled", "description", "dest_namespace"} & set(got) and got["speed"] == 0
     assert got["filters"] == [] and got["trigger"]["type"] == "manual"
 
 
 def test_defaults_and_normalisation(harbor_api, remotes):
     create(harbor_api, dict(name="p", src_registry={"id": 2}, speed=-5))
     got = harbor_api.get("/replication/policies/1").json()
-    assert got["speed"] == 0 and got["enabled"] is False and got["override"] is False
+    assert got["speed"] == 0 and "enabled" not in got and "override" not in got
     assert got["dest_registry"]["id"] == 0 and got["src_registry"]["name"] == "hub"
 
 
@@ -152,20 +156,27 @@ def start(api, policy_id):
     return int(resp.headers["Location"].rsplit("/", 1)[1])
 
 
-def test_execution_runs_after_polls_and_copies_matching_repositories(fake_harbor, harbor_api, remotes):
+def test_execution_runs_by_itself_and_copies_matching_repositories(fake_harbor, harbor_api, remotes):
     for project in ("production", "staging"):
         harbor_api.post("/projects", json={"project_name": project})
     seed_repository(fake_harbor, "production", "app")
     seed_repository(fake_harbor, "production", "web")
     seed_repository(fake_harbor, "staging", "app")
     create(harbor_api, PUSH)
+    job_control.configure(fake_harbor, kind="REPLICATION", duration=10)
     execution_id = start(harbor_api, 1)
     first = harbor_api.get("/replication/executions/%d" % execution_id).json()
     assert first["status"] == "InProgress" and first["in_progress"] == 2 and first["total"] == 2
-    assert "end_time" not in first
+    assert first["end_time"] == "0001-01-01T00:00:00.000Z"  # Go's zero time: strfmt.DateTime is never left out
+    job_control.advance(fake_harbor, 5)  # half the time: one of the two tasks has ended
+    half = harbor_api.get("/replication/executions/%d" % execution_id).json()
+    assert (half["status"], half["succeed"], half["in_progress"]) == ("InProgress", 1, 1)
+    statuses = sorted(t["status"] for t in harbor_api.get("/replication/executions/%d/tasks" % execution_id).json())
+    assert statuses == ["InProgress", "Succeed"]
+    job_control.advance(fake_harbor, 6)  # nobody read it in between
     second = harbor_api.get("/replication/executions/%d" % execution_id).json()
     assert second["status"] == "Succeed" and second["succeed"] == 2 and second["failed"] == 0
-    assert second["trigger"] == "manual" and second["end_time"]
+    assert second["trigger"] == "manual" and second["end_time"] > second["start_time"]
     tasks = harbor_api.get("/replication/executions/%d/tasks" % execution_id).json()
     assert sorted(t["src_resource"] for t in tasks) == ["production/app:[*]", "production/web:[*]"]
     assert tasks[0]["dst_resource"].startswith("ecr:production/")
@@ -174,11 +185,40 @@ def test_execution_runs_after_polls_and_copies_matching_repositories(fake_harbor
     assert fake_harbor.violations == []
 
 
+def test_executions_finish_without_being_read(fake_harbor, harbor_api, remotes):
+    harbor_api.post("/projects", json={"project_name": "production"})
+    seed_repository(fake_harbor, "production", "app")
+    create(harbor_api, PUSH)
+    job_control.configure(fake_harbor, kind="REPLICATION", duration=0.2)
+    first, second = start(harbor_api, 1), start(harbor_api, 1)
+    time.sleep(0.5)
+    listed = harbor_api.get("/replication/executions", params={"status": "Succeed"}).json()
+    assert sorted(e["id"] for e in listed) == [first, second]
+
+
+def test_a_paused_replication_queue_keeps_tasks_pending(fake_harbor, harbor_api, remotes):
+    harbor_api.post("/projects", json={"project_name": "production"})
+    seed_repository(fake_harbor, "production", "app")
+    create(harbor_api, PUSH)
+    assert harbor_api.put("/jobservice/queues/REPLICATION", json={"action": "pause"}).status_code == 200
+    execution_id = start(harbor_api, 1)
+    execution = harbor_api.get("/replication/executions/%d" % execution_id).json()
+    assert execution["status"] == "InProgress" and execution["in_progress"] == 1  # Pending counts as in progress
+    tasks = harbor_api.get("/replication/executions/%d/tasks" % execution_id).json()
+    assert [t["status"] for t in tasks] == ["Pending"]
+    job_id = tasks[0]["job_id"]
+    assert {q["job_type"]: q for q in harbor_api.get("/jobservice/queues").json()}["REPLICATION"]["count"] == 1
+    assert harbor_api.put("/jobservice/jobs/%s" % job_id).status_code == 200
+    stopped = harbor_api.get("/replication/executions/%d" % execution_id).json()
+    assert stopped["status"] == "Stopped" and stopped["stopped"] == 1
+    assert fake_harbor.violations == []
+
+
 def test_execution_against_a_broken_remote_fails_with_logs(fake_harbor, harbor_api, remotes):
     create(harbor_api, dict(name="from-broken", src_registry={"id": remotes["broken"]},
                             filters=[{"type": "name", "value": "library/alpine"}]))
+    job_control.configure(fake_harbor, kind="REPLICATION", duration=0)
     execution_id = start(harbor_api, 1)
-    harbor_api.get("/replication/executions/%d" % execution_id)
     execution = harbor_api.get("/replication/executions/%d" % execution_id).json()
     assert execution["status"] == "Failed" and execution["failed"] == 1 and execution["status_text"]
     failed = harbor_api.get("/replication/executions/%d/tasks" % execution_id, params={"status": "Failed"}).json()
@@ -196,8 +236,9 @@ def test_execution_without_matching_repositories_succeeds_at_once(harbor_api, re
     assert execution["status"] == "Succeed" and execution["total"] == 0
 
 
-def test_stop_and_running_executions_block_deletion(harbor_api, remotes):
+def test_stop_and_running_executions_block_deletion(fake_harbor, harbor_api, remotes):
     create(harbor_api, dict(name="pull", src_registry={"id": remotes["hub"]}))
+    job_control.configure(fake_harbor, hold=True)
     execution_id = start(harbor_api, 1)
     resp = harbor_api.delete("/replication/policies/1")
     assert resp.status_code == 412 and "running executions" in resp.text

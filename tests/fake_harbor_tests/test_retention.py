@@ -1,12 +1,14 @@
 """Tag retention of the fake: policies (api-notes §5, errata E10, E11) and executions evaluated over artifacts."""
 
 import datetime
+import time
 
 import pytest
 import requests
 
 from tests.fake_harbor.resources.retention import doublestar_match
 
+from . import job_control
 from .conftest import request_violations
 
 NAME = {"X-Is-Resource-Name": "true"}
@@ -50,10 +52,16 @@ def create(harbor_api, body):
     return int(resp.headers["Location"].rsplit("/", 1)[1])
 
 
-def run(harbor_api, policy_id, dry_run=True):
+def start(harbor_api, policy_id, dry_run=True):
     resp = harbor_api.post("/retentions/%d/executions" % policy_id, json={"dry_run": dry_run})
     assert resp.status_code == 201, resp.text
-    execution_id = int(resp.headers["Location"].rsplit("/", 1)[1])
+    return int(resp.headers["Location"].rsplit("/", 1)[1])
+
+
+def run(harbor_api, policy_id, dry_run=True):
+    """Start an execution and let the job service end it; return (id, tasks, logs by repository)."""
+    execution_id = start(harbor_api, policy_id, dry_run)
+    job_control.finish(harbor_api.server, kind="RETENTION")
     tasks = harbor_api.get("/retentions/%d/executions/%d/tasks" % (policy_id, execution_id)).json()
     logs = {t["repository"]: harbor_api.get("/retentions/%d/executions/%d/tasks/%d" % (
         policy_id, execution_id, t["id"])).text for t in tasks}
@@ -103,8 +111,7 @@ def test_harbor_accepts_a_misnamed_parameter_and_the_run_fails(harbor_api, fake_
     assert tasks[0]["status"] == "Error"
     assert "missing required parameter nDaysSinceLastPush" in logs["team/app"]
     executions = harbor_api.get("/retentions/%d/executions" % policy_id).json()
-    executions = harbor_api.get("/retentions/%d/executions" % policy_id).json()
-    assert executions[0]["status"] == "Error"
+    assert executions[0]["status"] == "Error" and tasks[0]["status_code"] == 3  # every final status is code 3
 
 
 def test_unknown_template_is_accepted_and_fails_at_run_time(harbor_api, fake_harbor, team):
@@ -181,8 +188,7 @@ def test_dry_run_reports_the_seed_policy_without_deleting(fake_harbor, harbor_ap
     assert deleted_tags(logs["team/app"]) == ["feature-x", "main-old", "v1.0", "v1.1"]
     listed = harbor_api.get("/retentions/%d/executions" % policy_id)
     assert listed.headers["X-Total-Count"] == "1"
-    assert listed.json()[0]["status"] == "Running" and listed.json()[0]["dry_run"] is True
-    assert harbor_api.get("/retentions/%d/executions" % policy_id).json()[0]["status"] == "Success"
+    assert listed.json()[0]["status"] == "Success" and listed.json()[0]["dry_run"] is True
     assert execution_id == listed.json()[0]["id"]
     artifacts = harbor_api.get("/projects/team/repositories/app/artifacts", params={"page_size": 50}).json()
     assert len(artifacts) == 15
@@ -241,6 +247,57 @@ def test_pull_based_templates(fake_harbor, harbor_api, team):
     body = dict(policy(team["project_id"], [rule("latestPulledN", {"latestPulledN": 2})]), id=policy_id)
     assert harbor_api.put("/retentions/%d" % policy_id, json=body).status_code == 200
     assert deleted_tags(run(harbor_api, policy_id)[2]["team/app"]) == ["c"]
+
+
+def test_an_execution_runs_by_itself_and_is_evaluated_at_its_end(fake_harbor, harbor_api, team):
+    seed(fake_harbor, "app", ["old"], push_time=ago(30))
+    seed(fake_harbor, "app", ["new"], push_time=ago(1))
+    policy_id = create(harbor_api, policy(team["project_id"], [rule("nDaysSinceLastPush", {"nDaysSinceLastPush": 7})]))
+    job_control.configure(fake_harbor, kind="RETENTION", duration=10)
+    execution_id = start(harbor_api, policy_id, dry_run=False)
+    listed = harbor_api.get("/retentions/%d/executions" % policy_id).json()
+    assert [(e["id"], e["status"]) for e in listed] == [(execution_id, "Running")]
+    tasks = harbor_api.get("/retentions/%d/executions/%d/tasks" % (policy_id, execution_id)).json()
+    assert [(t["repository"], t["status"], t["status_code"]) for t in tasks] == [("team/app", "Running", 2)]
+    assert len(harbor_api.get("/projects/team/repositories/app/artifacts").json()) == 2  # nothing deleted yet
+    job_control.advance(fake_harbor, 11)
+    done = harbor_api.get("/retentions/%d/executions" % policy_id).json()[0]
+    assert done["status"] == "Success" and done["end_time"] >= done["start_time"]
+    task = harbor_api.get("/retentions/%d/executions/%d/tasks" % (policy_id, execution_id)).json()[0]
+    assert (task["status"], task["status_code"], task["total"], task["retained"]) == ("Success", 3, 2, 1)
+    artifacts = harbor_api.get("/projects/team/repositories/app/artifacts").json()
+    assert [t["name"] for a in artifacts for t in a["tags"]] == ["new"]
+    assert fake_harbor.violations == []
+
+
+def test_executions_end_without_being_read(fake_harbor, harbor_api, team):
+    seed(fake_harbor, "app", ["v1"])
+    policy_id = create(harbor_api, policy(team["project_id"], [rule("always", {})]))
+    job_control.configure(fake_harbor, kind="RETENTION", duration=0.2)
+    first, second = start(harbor_api, policy_id), start(harbor_api, policy_id)
+    time.sleep(0.5)
+    listed = harbor_api.get("/retentions/%d/executions" % policy_id).json()
+    assert [(e["id"], e["status"]) for e in listed] == [(second, "Success"), (first, "Success")]
+
+
+def test_stop_a_running_execution(fake_harbor, harbor_api, team):
+    seed(fake_harbor, "app", ["old"], push_time=ago(30))
+    policy_id = create(harbor_api, policy(team["project_id"], [rule("nDaysSinceLastPush", {"nDaysSinceLastPush": 7})]))
+    job_control.configure(fake_harbor, hold=True)
+    execution_id = start(harbor_api, policy_id, dry_run=False)
+    path = "/retentions/%d/executions/%d" % (policy_id, execution_id)
+    assert harbor_api.request("PATCH", path, json={"action": "stop"}).status_code == 200
+    assert harbor_api.get("/retentions/%d/executions" % policy_id).json()[0]["status"] == "Stopped"
+    assert [t["status"] for t in harbor_api.get(path + "/tasks").json()] == ["Stopped"]
+    job_control.release(fake_harbor)
+    assert len(harbor_api.get("/projects/team/repositories/app/artifacts").json()) == 1  # nothing was deleted
+
+
+def test_an_execution_without_a_selected_repository_ends_at_once(fake_harbor, harbor_api, team):
+    job_control.configure(fake_harbor, hold=True)
+    policy_id = create(harbor_api, policy(team["project_id"], [rule("always", {})]))
+    start(harbor_api, policy_id)
+    assert harbor_api.get("/retentions/%d/executions" % policy_id).json()[0]["status"] == "Success"
 
 
 def test_executions_of_a_missing_policy(harbor_api):

@@ -15,6 +15,7 @@ it uses).
 from . import (artifacts, configurations, cve_allowlists, gc, immutable, labels, ldap, members, oidc, project_metadata,
                projects, purge_audit, quotas, registries, replication, retention, robots, scan_all, scanners, scans,
                system, usergroups, users, webhooks)
+from . import jobservice, schedules  # the job service monitor and /schedules (over executions.py)
 from . import audit_logs, export_cve, search, security  # audit logs, CVE export, /search and /icons, security hub
 
 MODULES = [
@@ -40,6 +41,8 @@ MODULES = [
     scans,
     scan_all,
     retention,
+    jobservice,
+    schedules,
     immutable,
     webhooks,
     audit_logs,

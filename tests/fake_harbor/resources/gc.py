@@ -6,10 +6,14 @@ Harbor's behaviour (api-notes §8, errata E12, E13):
   **empty body** while no schedule exists.
 * ``POST`` and ``PUT /system/gc/schedule`` both go through ``kick()`` (see executions.py): ``Manual`` starts
   a GC (POST: 201 + ``Location: /api/v2.0/system/gc/{id}``), ``None`` deletes the schedule, the periodic types
-  need a 6-field cron. **No 409**: a Manual GC while one runs is queued behind it (errata E13).
+  need a 6-field cron; a schedule without ``type`` changes nothing (POST 201 with ``Location: …/gc/0``, PUT 200).
+  **No 409**: a Manual GC while one runs is queued behind it (errata E13). A body without ``schedule`` crashes
+  Harbor's handler (``params.Schedule.Schedule.Type``, no nil check): 500.
 * ``parameters``: ``delete_untagged``, ``dry_run``, ``workers`` (a JSON number must be 1-10 from 2.13, 1-5
   before: 400 "Invalid number of workers"; a string is ignored, errata E12) and, from 2.15.0,
-  ``delete_tag``. The server adds ``redis_url_reg`` and ``time_window``; other keys are not stored.
+  ``delete_tag``. ``workers`` is checked only in the Manual and periodic branches of ``kick()`` (gc.go), so
+  ``None`` and a schedule without type accept any value. The server adds ``redis_url_reg`` and ``time_window``;
+  other keys are not stored.
 * History newest first, one execution by id, its log (text/plain), ``PUT /system/gc/{id}`` stops it.
 
 What a GC does here: it frees the bytes of artifacts deleted through the API since the last GC
@@ -46,10 +50,11 @@ HOOKS = {"artifact_deleted": _artifact_deleted}
 
 
 def _parameters(ctx):
-    def validate(parameters, _type):
+    def validate(parameters, kind_type):
         parameters = dict(parameters or {})
         workers = parameters.get("workers")
-        if isinstance(workers, (int, float)) and not isinstance(workers, bool):
+        checked = kind_type == "Manual" or kind_type in executions.PERIODIC_TYPES
+        if checked and isinstance(workers, (int, float)) and not isinstance(workers, bool):
             high = 10 if ctx.version >= (2, 13) else 5
             if not 1 <= workers <= high:
                 raise bad_request("Invalid number of workers")
@@ -95,7 +100,7 @@ def _start(ctx):
     def start(parameters):
         stored = dict(parameters)
         stored.update(SERVER_PARAMETERS)
-        now = ctx.now()
+        now = executions.clock_iso(ctx.state)
         log = ["%s [INFO] start to run gc in job." % now,
                "%s [INFO] workers: %s, delete untagged: %s, dry run: %s" % (
                    now, parameters.get("workers", 1), str(bool(parameters.get("delete_untagged"))).lower(),
@@ -105,4 +110,5 @@ def _start(ctx):
 
 
 executions.system_job_routes(ROUTES, executions.SystemJob(
-    "/system/gc", "garbage-collection", QUEUE, JOB_NAME, "gc", _start, _parameters, schedule_parameters=SERVER_PARAMETERS))
+    "/system/gc", "garbage-collection", QUEUE, JOB_NAME, "gc", _start, _parameters,
+    schedule_parameters=SERVER_PARAMETERS, missing_schedule=executions.nil_schedule_panic))

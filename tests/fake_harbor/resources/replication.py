@@ -19,18 +19,26 @@ Policies (sysadmin only):
 * ``speed`` below 0 becomes 0; ``dest_namespace_replace_count`` omitted = -1;
 * duplicate name 409; delete 412 while an execution runs.
 
-Executions run deterministically, so that "wait" and "failed" paths are
-testable:
+Executions are jobs of the fake's job service (executions.py, kind
+``REPLICATION``), so they run and end by themselves:
 
 * ``POST /replication/executions {"policy_id"}`` starts one (201 + Location);
   a push creates one task per local repository that matches the name filter
   (``POST /_fake/repositories`` seeds them), a pull one task for the remote
-  repository its name filter names;
-* it is ``InProgress`` until it has been read ``POLLS_TO_FINISH`` times with
-  ``GET /replication/executions/{id}``, then ends ``Succeed``, or ``Failed``
-  when the remote registry's URL host has the label ``broken`` (every task
-  then fails with an error in its log);
-* ``PUT /replication/executions/{id}`` stops a running one (``Stopped``).
+  repository its name filter names; each task is a job service job (its
+  ``job_id``); without any task the execution succeeds at once;
+* the execution is ``InProgress`` for the job's duration (Harbor shows its
+  job service status Running so, ``convertExecution``); its tasks end one
+  after the other as the time passes (``succeed``/``failed``/``in_progress``
+  follow the job's progress; a task not started yet is ``Pending``, a
+  running one ``InProgress``); then it is ``Succeed``, or ``Failed`` when
+  the remote registry's URL host has the label ``broken`` (every task then
+  fails with an error in its log);
+* ``end_time`` is Go's zero time (``0001-01-01T00:00:00.000Z``) until the
+  end: Harbor sends ``strfmt.DateTime(EndTime)``, which ``omitempty`` never
+  drops;
+* ``PUT /replication/executions/{id}`` stops a running one (``Stopped``,
+  its unfinished tasks too).
 """
 
 import re
@@ -42,7 +50,7 @@ from ..framework.paging import paginate
 from ..framework.query import Fuzzy, filter_items
 from ..framework.response import Response
 from ..framework.routing import RouteTable
-from . import registries
+from . import executions, registries
 
 ROUTES = RouteTable()
 
@@ -50,7 +58,10 @@ FILTER_TYPES = ("name", "tag", "label", "resource")
 DECORATIONS = ("matches", "excludes")
 RESOURCE_TYPES = ("image", "artifact")
 TRIGGER_TYPES = ("manual", "scheduled", "event_based")
-POLLS_TO_FINISH = 2
+ZERO_TIME = "0001-01-01T00:00:00.000Z"  # Go's zero time.Time as strfmt.DateTime
+# the job service status of an execution -> Harbor's replication words (handler/replication.go convertExecution)
+EXECUTION_STATUS = {executions.PENDING: "InProgress", executions.RUNNING: "InProgress",
+                    executions.SUCCESS: "Succeed", executions.ERROR: "Failed", executions.STOPPED: "Stopped"}
 _COMPONENT = r"[a-z0-9]+(?:(?:[._]|__|[-]*)[a-z0-9]+)*"
 NAMESPACE_RE = re.compile(r"^%s(?:/%s)*$" % (_COMPONENT, _COMPONENT))
 
@@ -237,7 +248,7 @@ def update_policy(ctx):
 
 def _running(state, policy_id):
     return [e for e in state.replication_executions.values()
-            if e["policy_id"] == policy_id and e["status"] == "InProgress"]
+            if e["policy_id"] == policy_id and execution_status(e) == "InProgress"]
 
 
 @ROUTES.delete("/replication/policies/{id}")
@@ -317,18 +328,17 @@ def _sources(state, policy):
 
 
 def _start(state, policy, trigger):
-    now = now_iso()
-    execution = {"id": state.next_id("replication_execution"), "policy_id": policy["id"], "status": "InProgress",
-                 "trigger": trigger, "start_time": now, "end_time": None, "status_text": "", "polls": 0,
-                 "task_ids": []}
+    now = executions.clock_iso(state)
+    execution = {"id": state.next_id("replication_execution"), "policy_id": policy["id"], "trigger": trigger,
+                 "start_time": now, "end_time": None, "status_text": "", "task_ids": []}
     remote_id = policy["src_registry_id"] or policy["dest_registry_id"]
     remote = registries.lookup(state, remote_id)
     remote_name = remote["name"] if remote else str(remote_id)
     for source in _sources(state, policy):
         target = replace_namespace(source, policy["dest_namespace"], policy["dest_namespace_replace_count"])
         destination = remote_name if not policy["src_registry_id"] else "local"
-        task = {"id": state.next_id("replication_task"), "execution_id": execution["id"], "status": "InProgress",
-                "job_id": "%024x" % (execution["id"] * 1000 + len(execution["task_ids"])), "operation": "copy",
+        task = {"id": state.next_id("replication_task"), "execution_id": execution["id"], "status": "Pending",
+                "job_id": executions.new_job_id(), "operation": "copy",
                 "resource_type": _resource_type(policy), "src_resource": source + ":[*]",
                 "dst_resource": "%s:%s:[*]" % (destination, target or source),
                 "start_time": now, "end_time": None, "log": [], "broken": registries.is_broken(remote),
@@ -336,9 +346,22 @@ def _start(state, policy, trigger):
         state.replication_tasks[task["id"]] = task
         execution["task_ids"].append(task["id"])
     state.replication_executions[execution["id"]] = execution
+    execution["job"] = executions.new_execution(
+        state, "replication:%d" % execution["id"], trigger, kind=executions.REPLICATION,
+        on_finish=lambda state_, _job: _complete(state_, execution),
+        on_progress=lambda state_, _job: _progress(state_, execution),
+        on_end=lambda state_, _job: _ended(state_, execution),
+        job_ids=[state.replication_tasks[t]["job_id"] for t in execution["task_ids"]])
     if not execution["task_ids"]:
-        _finish(state, execution)
+        executions.finish(state, execution["job"])  # nothing to copy: done at once
+    else:
+        _progress(state, execution)
     return execution
+
+
+def execution_status(execution):
+    """Harbor's status word of a replication execution (``InProgress``, ``Succeed``, ``Failed``, ``Stopped``)."""
+    return EXECUTION_STATUS[execution["job"]["status"]]
 
 
 def _task_log(task, failed):
@@ -362,48 +385,69 @@ def _task_log(task, failed):
     return lines
 
 
-def _finish(state, execution, status=None):
-    now = now_iso()
-    failed = 0
-    for task_id in execution["task_ids"]:
-        task = state.replication_tasks[task_id]
-        if task["status"] != "InProgress":
-            continue
-        if status == "Stopped":
-            task["status"] = "Stopped"
-        else:
-            bad = task["broken"] or task["bad_namespace"]
-            task["status"] = "Failed" if bad else "Succeed"
-            task["log"] = _task_log(task, bad)
-            failed += 1 if bad else 0
-        task["end_time"] = now
-    execution["status"] = status or ("Failed" if failed else "Succeed")
+def _tasks(state, execution):
+    return [state.replication_tasks[t] for t in execution["task_ids"]]
+
+
+def _end_task(task, stamp):
+    bad = task["broken"] or task["bad_namespace"]
+    task["status"] = "Failed" if bad else "Succeed"
+    task["log"] = _task_log(task, bad)
+    task["end_time"] = stamp
+
+
+def _progress(state, execution):
+    """The job runs: its tasks run, and the first ones end as its progress grows."""
+    job = execution["job"]
+    if job["status"] != executions.RUNNING:
+        return
+    tasks = _tasks(state, execution)
+    done = int(len(tasks) * job["progress"])
+    stamp = job["update_time"]
+    for index, task in enumerate(tasks):
+        if index < done and task["status"] in ("Pending", "InProgress"):
+            _end_task(task, executions.clock_iso(state))
+        elif task["status"] == "Pending":
+            task.update(status="InProgress", start_time=stamp)
+
+
+def _complete(state, execution):
+    """The job's duration is over: every task ends; any failed task fails the execution."""
+    for task in _tasks(state, execution):
+        if task["status"] in ("Pending", "InProgress"):
+            _end_task(task, execution["job"]["end_time"])
+    failed = sum(1 for t in _tasks(state, execution) if t["status"] == "Failed")
     if failed:
         execution["status_text"] = "%d of %d tasks failed" % (failed, len(execution["task_ids"]))
-    execution["end_time"] = now
+        return executions.ERROR
+    return None
+
+
+def _ended(state, execution):
+    job = execution["job"]
+    execution["end_time"] = job["end_time"]
+    for task in _tasks(state, execution):
+        if task["status"] in ("Pending", "InProgress"):
+            task.update(status="Stopped", end_time=job["end_time"])
 
 
 def serialize_execution(state, execution):
-    tasks = [state.replication_tasks[t] for t in execution["task_ids"]]
-    body = {
-        "id": execution["id"], "policy_id": execution["policy_id"], "status": execution["status"],
+    tasks = _tasks(state, execution)
+    return {
+        "id": execution["id"], "policy_id": execution["policy_id"], "status": execution_status(execution),
         "trigger": execution["trigger"], "start_time": execution["start_time"],
-        "status_text": execution["status_text"], "total": len(tasks),
-        "failed": sum(1 for t in tasks if t["status"] == "Failed"),
+        "end_time": execution["end_time"] or ZERO_TIME, "status_text": execution["status_text"],
+        "total": len(tasks), "failed": sum(1 for t in tasks if t["status"] == "Failed"),
         "succeed": sum(1 for t in tasks if t["status"] == "Succeed"),
-        "in_progress": sum(1 for t in tasks if t["status"] == "InProgress"),
+        "in_progress": sum(1 for t in tasks if t["status"] in ("Pending", "InProgress")),
         "stopped": sum(1 for t in tasks if t["status"] == "Stopped"),
     }
-    if execution["end_time"]:
-        body["end_time"] = execution["end_time"]
-    return body
 
 
 def serialize_task(task):
     body = {k: task[k] for k in ("id", "execution_id", "status", "job_id", "operation", "resource_type",
                                  "src_resource", "dst_resource", "start_time")}
-    if task["end_time"]:
-        body["end_time"] = task["end_time"]
+    body["end_time"] = task["end_time"] or ZERO_TIME
     return body
 
 
@@ -434,7 +478,7 @@ def list_executions(ctx):
     status = ctx.query_str("status")
     trigger = ctx.query_str("trigger")
     items = [e for e in ctx.state.replication_executions.values()
-             if (policy_id is None or e["policy_id"] == policy_id) and (not status or e["status"] == status)
+             if (policy_id is None or e["policy_id"] == policy_id) and (not status or execution_status(e) == status)
              and (not trigger or e["trigger"] == trigger)]
     items = filter_items(ctx, items, {}, sortable={"id": "id", "start_time": "start_time"}, default_sort="-id")
     return paginate(ctx, items, lambda e: serialize_execution(ctx.state, e))
@@ -444,10 +488,6 @@ def list_executions(ctx):
 def get_execution(ctx):
     auth.require_sysadmin(ctx)
     execution = _require_execution(ctx)
-    if execution["status"] == "InProgress":
-        execution["polls"] += 1
-        if execution["polls"] >= POLLS_TO_FINISH:
-            _finish(ctx.state, execution)
     return Response.json(serialize_execution(ctx.state, execution))
 
 
@@ -455,8 +495,7 @@ def get_execution(ctx):
 def stop_execution(ctx):
     auth.require_sysadmin(ctx)
     execution = _require_execution(ctx)
-    if execution["status"] == "InProgress":
-        _finish(ctx.state, execution, status="Stopped")
+    executions.stop(ctx.state, execution["job"])
     return Response.ok()
 
 

@@ -12,8 +12,12 @@
   selected by a rule (one task each), the candidates are its artifacts; each enabled rule filters them with its
   tag selectors (doublestar, ``untagged`` extras, default true) and keeps what its template keeps; the union
   is retained, the rest deleted (a dry run deletes nothing). Artifacts with an immutable tag (hook
-  ``tag_immutable``) are never deleted. Each task has a log with Harbor's result table. A new execution is
-  listed as ``Running`` once, then with its final status.
+  ``tag_immutable``) are never deleted. Each task has a log with Harbor's result table.
+* An execution is a job of the fake's job service (executions.py, kind ``RETENTION``; each task a job service job
+  with its ``job_id``): it is ``Running`` (tasks ``Pending``/``Running``, ``status_code`` 0/2) for the job's
+  duration, whether anyone reads it or not, and the rules are evaluated when it ends (``Success`` or ``Error``,
+  ``status_code`` 3, src/jobservice/job/status.go); an execution that selects no repository ends at once.
+  ``PATCH …/executions/{eid}`` ``{"action": "stop"}`` stops a running one (``Stopped``, nothing deleted).
 
 The doublestar matcher and the selector functions here are also used by ``resources/immutable.py``.
 """
@@ -28,7 +32,7 @@ from ..framework.errors import HarborError, bad_request, conflict, not_found
 from ..framework.paging import paginate
 from ..framework.response import Response
 from ..framework.routing import RouteTable
-from . import artifacts
+from . import artifacts, executions
 
 ROUTES = RouteTable()
 
@@ -44,7 +48,7 @@ _UI_TEMPLATES = [  # rentenitionMetadataPayload: the five the UI offers
     ("nDaysSinceLastPull", "pulled within the last # days", "days"),
     ("always", "always", None),
 ]
-RUNNING = "Running"
+STATUS_CODES = {executions.PENDING: 0, executions.RUNNING: 2}  # every final status has code 3
 
 
 def init_state(state):
@@ -283,6 +287,7 @@ def delete_retention(ctx):
 def _drop_policy(state, policy):
     state.retentions.pop(policy["id"], None)
     for execution in [e for e in state.retention_executions.values() if e["policy_id"] == policy["id"]]:
+        executions.stop(state, execution["job"])
         state.retention_executions.pop(execution["id"])
         for task in [t for t in state.retention_tasks.values() if t["execution_id"] == execution["id"]]:
             state.retention_tasks.pop(task["id"])
@@ -352,9 +357,10 @@ def _select(rule, candidates):
     return selected
 
 
-def _immutable(ctx, project, repo, artifact):
+def _immutable(state, project, repo, artifact):
     name = short_repository_name(project, repo)
-    return any(ctx.hook("tag_immutable", project, name, t["name"], default=False) for t in artifact["tags"])
+    return any(state.hooks.first("tag_immutable", state, project, name, t["name"], default=False)
+               for t in artifact["tags"])
 
 
 def _log(repo, rows, dry_run):
@@ -379,57 +385,97 @@ def _stamp(text):
 
 
 def run_policy(ctx, policy, project, dry_run, trigger="MANUAL"):
-    """Evaluate ``policy`` now; create the execution and its tasks (one per selected repository)."""
+    """Start an execution of ``policy``: one task per selected repository; the rules are evaluated at its end."""
     state = ctx.state
-    now_dt = datetime.datetime.now(datetime.timezone.utc)
-    start = now_iso()
+    start = executions.clock_iso(state)
     execution = {"id": state.next_id("retention_execution"), "policy_id": policy["id"], "start_time": start,
-                 "end_time": start, "status": "Success", "trigger": trigger, "dry_run": bool(dry_run),
-                 "reads_running": 1}
+                 "end_time": "", "trigger": trigger, "dry_run": bool(dry_run), "project_id": project["project_id"]}
     state.retention_executions[execution["id"]] = execution
     rules = [r for r in policy["rules"] if not r["disabled"]]
     repos = sorted((r for r in state.repositories if r["project_id"] == project["project_id"]), key=lambda r: r["name"])
     for repo in repos:
-        short = short_repository_name(project, repo)
-        repo_rules = [r for r in rules if select_repository(r["scope_selectors"], short)]
+        repo_rules = [r for r in rules if select_repository(r["scope_selectors"], short_repository_name(project, repo))]
         if not repo_rules:
             continue
-        candidates = sorted(artifacts.repository_artifacts(state, repo), key=lambda a: a["push_time"] or "", reverse=True)
         task = {"id": state.next_id("retention_task"), "execution_id": execution["id"], "repository": repo["name"],
-                "job_id": "%024x" % (execution["id"] * 1000 + len(state.retention_tasks) + 1), "status": "Success",
-                "status_code": 3, "status_revision": 1, "start_time": start, "end_time": start,
-                "total": len(candidates), "retained": 0}
+                "job_id": executions.new_job_id(), "status": executions.PENDING, "status_code": 0, "status_revision": 0,
+                "start_time": start, "end_time": "", "total": 0, "retained": 0, "log": "", "rules": repo_rules}
+        state.retention_tasks[task["id"]] = task
+    tasks = _tasks(state, execution)
+    execution["job"] = executions.new_execution(
+        state, "retention:%d" % execution["id"], trigger, kind=executions.RETENTION,
+        on_finish=lambda state_, _job: _evaluate(state_, execution),
+        on_progress=lambda state_, _job: _mark_tasks(state_, execution),
+        on_end=lambda state_, _job: _mark_tasks(state_, execution), job_ids=[t["job_id"] for t in tasks])
+    if not tasks:
+        executions.finish(state, execution["job"])  # nothing selected: done at once
+    _mark_tasks(state, execution)
+    return execution
+
+
+def _tasks(state, execution):
+    return sorted((t for t in state.retention_tasks.values() if t["execution_id"] == execution["id"]),
+                  key=lambda t: t["id"])
+
+
+def _mark_tasks(state, execution):
+    """The tasks follow the job: Pending, Running, then (unless evaluated) Stopped."""
+    job = execution["job"]
+    for task in _tasks(state, execution):
+        if task["status"] not in executions.ACTIVE or task["status"] == job["status"]:
+            continue
+        task["status"] = job["status"]
+        task["status_code"] = STATUS_CODES.get(job["status"], 3)
+        task["status_revision"] += 1
+        if job["status"] not in executions.ACTIVE:
+            task["end_time"] = job["end_time"]
+    if job["status"] not in executions.ACTIVE:
+        execution["end_time"] = job["end_time"]
+
+
+def _evaluate(state, execution):
+    """The job's work: evaluate the rules per task (repository), delete what no rule keeps (not in a dry run)."""
+    project = state.projects.get(execution["project_id"])
+    now_dt = datetime.datetime.now(datetime.timezone.utc)
+    stamp = execution["job"]["end_time"]
+    failed = False
+    for task in _tasks(state, execution):
+        repo = next((r for r in state.repositories if r["name"] == task["repository"]), None)
+        candidates = sorted(artifacts.repository_artifacts(state, repo), key=lambda a: a["push_time"] or "",
+                            reverse=True) if repo is not None and project is not None else []
+        task.update(total=len(candidates), retained=0, status=executions.SUCCESS, status_code=3, end_time=stamp)
+        task["status_revision"] += 1
         try:
             kept = set()
-            for rule in repo_rules:
+            for rule in task["rules"]:
                 kept.update(a["id"] for a in _keep(rule, _select(rule, candidates), now_dt))
         except RuleError as err:
-            task.update(status="Error", status_code=4, log="%s [ERROR] %s\n" % (start, err))
-            execution["status"] = "Error"
-            state.retention_tasks[task["id"]] = task
+            task.update(status=executions.ERROR, log="%s [ERROR] %s\n" % (stamp, err))
+            failed = True
             continue
         rows = []
         for artifact in candidates:
-            retained = artifact["id"] in kept or _immutable(ctx, project, repo, artifact)
+            retained = artifact["id"] in kept or _immutable(state, project, repo, artifact)
             rows.append([artifact["digest"], ",".join(t["name"] for t in artifact["tags"]) or "<none>", "image",
                          "", _stamp(artifact["push_time"]), _stamp(artifact["pull_time"]),
                          _stamp(artifact["push_time"]), "RETAIN" if retained else "DEL"])
             if retained:
                 task["retained"] += 1
-            elif not dry_run:
+            elif not execution["dry_run"]:
                 artifacts.remove_artifact(state, artifact)
-        task["log"] = _log(repo, rows, dry_run)
-        state.retention_tasks[task["id"]] = task
-    execution["end_time"] = now_iso()
-    return execution
+        task["log"] = _log(repo, rows, execution["dry_run"])
+    return executions.ERROR if failed else None
 
 
 def serialize_execution(execution):
-    body = {k: execution[k] for k in ("id", "policy_id", "start_time", "end_time", "status", "trigger", "dry_run")}
-    if execution["reads_running"] > 0:
-        # still being worked on by the job service when first listed
-        body.update(status=RUNNING, end_time="")
+    body = {k: execution[k] for k in ("id", "policy_id", "start_time", "end_time", "trigger", "dry_run")}
+    body["status"] = execution["job"]["status"]
     return body
+
+
+def serialize_task(task):
+    return {k: task[k] for k in ("id", "execution_id", "repository", "job_id", "status", "status_code",
+                                 "status_revision", "start_time", "end_time", "total", "retained")}
 
 
 @ROUTES.post("/retentions/{id}/executions")
@@ -445,10 +491,7 @@ def list_executions(ctx):
     policy, _project = _get_policy(ctx, 400, "list")
     items = sorted((e for e in ctx.state.retention_executions.values() if e["policy_id"] == policy["id"]),
                    key=lambda e: e["id"], reverse=True)
-    response = paginate(ctx, items, serialize_execution)
-    for execution in items:
-        execution["reads_running"] = max(execution["reads_running"] - 1, 0)
-    return response
+    return paginate(ctx, items, serialize_execution)
 
 
 def _execution(ctx, policy):
@@ -464,8 +507,7 @@ def operate_execution(ctx):
     execution = _execution(ctx, policy)
     if ctx.json_object().get("action") != "stop":
         raise bad_request("only stop is supported")
-    if execution["reads_running"] > 0:
-        execution.update(status="Stopped", reads_running=0)
+    executions.stop(ctx.state, execution["job"])
     return Response.ok()
 
 
@@ -473,9 +515,7 @@ def operate_execution(ctx):
 def list_tasks(ctx):
     policy, _project = _get_policy(ctx, 400, "list")
     execution = _execution(ctx, policy)
-    items = sorted((t for t in ctx.state.retention_tasks.values() if t["execution_id"] == execution["id"]),
-                   key=lambda t: t["id"])
-    return paginate(ctx, items, lambda t: {k: v for k, v in t.items() if k != "log"})
+    return paginate(ctx, _tasks(ctx.state, execution), serialize_task)
 
 
 @ROUTES.get("/retentions/{id}/executions/{eid}/tasks/{tid}")

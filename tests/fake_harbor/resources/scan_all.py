@@ -8,15 +8,25 @@ Harbor's behaviour (api-notes §11 "Scan all", errata E13):
   other type creates a schedule and answers **412** when one already exists ("delete it firstly").
 * ``PUT …/schedule``: ``Manual`` → 400; ``None`` unschedules; other types create or replace the schedule
   (a 6-field cron with seconds ``0``; the same type and cron is a no-op).
-* ``POST /system/scanAll/stop`` → 202. ``GET /scans/all/metrics`` → ``Stats`` of the latest scan-all.
+* ``POST …/schedule`` ``Manual`` answers **409** only while the latest *manual* scan-all is ongoing
+  (``getLatestScanAllExecution(ctx, "MANUAL")``, scan_all.go).
+* ``POST /system/scanAll/stop`` → **202** whenever a scan-all execution exists, even one that has ended (the stop
+  runs in the background and changes nothing then); **400** "no scan all job is found currently" only when none
+  ever ran.
+* ``GET /scans/all/metrics`` → ``Stats`` of the latest scan-all (``getMetrics``): ``total`` artifacts,
+  ``completed`` (Success + Error + Stopped), ``metrics`` with all five statuses (zeros included: a Go map),
+  ``ongoing`` = not final or ``total != completed``, ``trigger`` (``Manual``/``Schedule``). Without any execution:
+  zeros and ``ongoing`` false (no ``metrics``, no ``trigger``). ``/scans/schedule/metrics``: the latest with the
+  Schedule trigger.
 
-A scan-all is an execution (executions.py): it advances on each metrics read; when it ends, every artifact
-has a fresh report from its project's scanner (scans.py).
+A scan-all is an execution of the job service (executions.py, kind ``SCAN_ALL``, run by ``IMAGE_SCAN`` jobs): it
+runs by itself for its duration, ``completed`` grows with its ``progress`` (elapsed time), and when it ends every
+artifact has a fresh report from its project's scanner (scans.py). A scan-all over no artifact ends at once.
 """
 
 from ..framework import auth
 from ..framework.context import now_iso
-from ..framework.errors import HarborError, bad_request, conflict, precondition
+from ..framework.errors import bad_request, conflict, precondition
 from ..framework.response import Response
 from ..framework.routing import RouteTable
 from . import executions, scanners, scans
@@ -29,6 +39,7 @@ QUEUE = "scanall"
 def init_state(state):
     state.scan_all_schedule = None
     state.scan_all = None  # the latest scan-all: {"execution", "artifact_ids"}
+    state.scan_all_runs = []  # every scan-all, oldest first
 
 
 def _require_scanner(ctx):
@@ -54,12 +65,21 @@ def _start(ctx):
     execution = executions.new_execution(state, QUEUE, "Manual", on_finish=scan_everything,
                                          log=["[INFO] scan all: %d artifacts" % len(artifact_ids)])
     state.scan_all = {"execution": execution, "artifact_ids": artifact_ids}
+    state.scan_all_runs.append(state.scan_all)
+    if not artifact_ids:
+        executions.finish(state, execution)  # an execution without tasks is done at once
     return execution
 
 
+def _latest(state, trigger=None):
+    """The latest scan-all (``{"execution", "artifact_ids"}``), of one trigger if given, or None."""
+    runs = [run for run in state.scan_all_runs if trigger is None or run["execution"]["trigger"] == trigger]
+    return runs[-1] if runs else None
+
+
 def _running(state):
-    latest = state.scan_all
-    return latest is not None and latest["execution"]["status"] in executions.ACTIVE
+    latest = _latest(state, "Manual")
+    return latest is not None and _stats(latest)["ongoing"]
 
 
 def _schedule_body(record):
@@ -102,7 +122,8 @@ def create_schedule(ctx):
     kind = schedule["type"]
     if kind == "Manual":
         if _running(ctx.state):
-            raise conflict("a previous scan all job aren't finished yet")
+            raise conflict("a previous scan all job aleady exits, its status is %s"
+                           % _latest(ctx.state, "Manual")["execution"]["status"])
         execution = _start(ctx)
         return Response.created("/api/v2.0/system/scanAll/%d" % execution["id"])
     if kind in executions.PERIODIC_TYPES:
@@ -131,30 +152,34 @@ def update_schedule(ctx):
 @ROUTES.post("/system/scanAll/stop")
 def stop(ctx):
     auth.require(ctx, None, "scan-all", "stop")
-    if not _running(ctx.state):
-        raise HarborError(400, "no scan all job is running")
-    executions.stop(ctx.state, ctx.state.scan_all["execution"])
+    _require_scanner(ctx)
+    latest = _latest(ctx.state)
+    if latest is None:
+        raise bad_request("no scan all job is found currently")
+    executions.stop(ctx.state, latest["execution"])
     return Response(202)
 
 
-def _stats(state, latest, observe):
+def _stats(latest):
+    """Harbor's ``getMetrics`` over the latest scan-all (see the module docstring)."""
     if latest is None:
         return {"total": 0, "completed": 0, "metrics": {}, "ongoing": False}
     execution = latest["execution"]
-    if observe:
-        executions.observe(state, execution)
     total = len(latest["artifact_ids"])
     status = execution["status"]
-    if status == executions.SUCCESS:
-        metrics = {"Success": total} if total else {}
-        completed = total
-    elif status in executions.ACTIVE:
-        completed = total * execution["observed"] // max(getattr(state, "job_steps", executions.JOB_STEPS), 1)
-        metrics = {key: value for key, value in (("Success", completed), ("Running", total - completed)) if value}
+    done = int(total * execution["progress"])  # scans that have ended, as the job's time goes by
+    counts = dict.fromkeys(("Pending", "Running", "Success", "Error", "Stopped"), 0)
+    if status == executions.PENDING:
+        counts["Pending"] = total
+    elif status == executions.RUNNING:
+        counts.update(Success=done, Running=total - done)
+    elif status == executions.STOPPED:
+        counts.update(Success=done, Stopped=total - done)
     else:
-        completed = 0
-        metrics = {status: total} if total else {}
-    return {"total": total, "completed": completed, "metrics": metrics, "ongoing": status in executions.ACTIVE,
+        counts[status] = total
+    completed = counts["Success"] + counts["Error"] + counts["Stopped"]
+    return {"total": total, "completed": completed, "metrics": counts,
+            "ongoing": status not in executions.FINAL or total != completed,
             "trigger": execution["trigger"]}
 
 
@@ -162,14 +187,11 @@ def _stats(state, latest, observe):
 def all_metrics(ctx):
     auth.require(ctx, None, "scan-all", "read")
     _require_scanner(ctx)
-    return Response.json(_stats(ctx.state, ctx.state.scan_all, observe=True))
+    return Response.json(_stats(_latest(ctx.state)))
 
 
 @ROUTES.get("/scans/schedule/metrics")
 def schedule_metrics(ctx):
     auth.require(ctx, None, "scan-all", "read")
     _require_scanner(ctx)
-    latest = ctx.state.scan_all
-    if latest is not None and latest["execution"]["trigger"] != "Schedule":
-        latest = None
-    return Response.json(_stats(ctx.state, latest, observe=False))
+    return Response.json(_stats(_latest(ctx.state, "Schedule")))

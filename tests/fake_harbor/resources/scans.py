@@ -18,9 +18,9 @@ The scanner stand-in derives its findings from the ``packages`` an artifact was 
     "packages": [{"name": "openssl", "version": "3.0.1",
                   "vulnerabilities": [{"id": "CVE-2024-0001", "severity": "critical", "fix_version": "3.0.13"}]}]
 
-so tests decide what a scan finds. A scan is an execution (see executions.py): it reads "Pending"/"Running"
-for ``state.job_steps`` observations (reads of the scan overview; reading the report does not count), then
-"Success". Reports exist for both MIME
+so tests decide what a scan finds. A scan is an execution of the job service (executions.py, kind ``IMAGE_SCAN``,
+one queue per artifact): it is "Running" for its duration, whether anyone reads it or not (``complete_percent``
+follows the elapsed time), then "Success"; the report exists from then on. Reports exist for both MIME
 types a Trivy adapter produces. Scan-all (scan_all.py) uses ``complete_scan()``.
 """
 
@@ -132,13 +132,6 @@ def complete_scan(state, artifact, scanner, trigger="Schedule"):
     return scan
 
 
-def _observed(state, artifact):
-    scan = state.scans.get(artifact["id"])
-    if scan is not None:
-        executions.observe(state, scan["execution"])
-    return scan
-
-
 def _summary(scan):
     counts = {}
     for item in scan["vulnerabilities"]:
@@ -155,7 +148,7 @@ def _scanner_info(scan):
 
 def overview(state, artifact, mime_types):
     """Hook ``artifact_scan_overview``: the summary keyed by the first requested type, or None."""
-    scan = _observed(state, artifact)
+    scan = state.scans.get(artifact["id"])
     if scan is None:
         return None
     status = scan["execution"]["status"]
@@ -165,8 +158,7 @@ def overview(state, artifact, mime_types):
         item.update(severity=_worst(scan["vulnerabilities"]), summary=_summary(scan), complete_percent=100,
                     end_time=scan["end_time"], duration=0)
     else:
-        steps = max(1, scan["execution"]["observed"])
-        item["complete_percent"] = min(99, 100 * steps // 3) if status == executions.RUNNING else 0
+        item["complete_percent"] = int(100 * scan["execution"]["progress"]) if status == executions.RUNNING else 0
     return {requested_types(mime_types)[0]: item}
 
 
@@ -279,7 +271,7 @@ def scan_log(ctx):
 @ROUTES.get(ARTIFACT + "/additions/vulnerabilities")
 def vulnerabilities(ctx):
     _project, artifact = _artifact(ctx, "artifact", "read")
-    scan = ctx.state.scans.get(artifact["id"])  # reading the report does not move the scan on
+    scan = ctx.state.scans.get(artifact["id"])
     body = {}
     if scan is not None and scan["execution"]["status"] == executions.SUCCESS:
         mime_type = requested_types(artifacts.accept_vulnerabilities(ctx))[0]
