@@ -189,7 +189,7 @@ class CveAllowlist(HarborResource):
     def find(self):
         if self.params["project"] is None:
             allowlist = self.client.get("/system/CVEAllowlist") or {}
-            current = dict(allowlist)
+            current = dict(allowlist, project_id=0)  # Harbor's JSON leaves out the system list's project_id 0
         else:
             project = self.client.get_project(self.params["project"])
             if project is None:

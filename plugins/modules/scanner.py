@@ -13,8 +13,12 @@ description:
   - Register an external scanner adapter (for example a second Trivy, or another vendor's adapter) in Harbor,
     update or remove it, make it the system default scanner, and use it for some projects.
   - Harbor installed with Trivy registers a scanner named C(Trivy) as the default at start-up.
-  - The credential is write-only (Harbor does not show it back). It is sent when the registration is created,
-    and afterwards only with O(update_credential=always).
+  - Harbor pings the adapter (C(<adapter_url>/api/v1/metadata)) when a scanner is registered, and refuses the
+    registration (HTTP 500) when it cannot reach it; the module then fails with a message naming the URL.
+  - The credential is sent when the registration is created, and afterwards with O(update_credential=always).
+    Harbor 2.14.4, 2.15.1 and later do not show it back and keep it when an update has none. Harbor 2.10.0 to
+    2.14.3 and 2.15.0 show it in every read and refuse an update without it, so on those versions the module
+    sends the stored credential back with every update.
 author:
   - harbor_ops maintainers (@harbor-ops)
 extends_documentation_fragment:
@@ -51,10 +55,10 @@ options:
     type: str
   update_credential:
     description:
-      - V(on_create) sends O(access_credential) only when the registration is created; Harbor keeps the stored
-        credential on later updates.
-      - V(always) sends it on every run, which therefore always reports a change (Harbor cannot tell whether it
-        differs).
+      - V(on_create) sends O(access_credential) only when the registration is created (and when O(auth)
+        changes); Harbor keeps the stored credential on later updates.
+      - V(always) makes O(access_credential) the credential on every run. Harbor 2.14.4, 2.15.1 and later do not
+        show the stored one, so every run then reports a change; older versions show it, so it is compared.
     type: str
     choices: [always, on_create]
     default: on_create
@@ -141,6 +145,11 @@ scanner:
     auth:
       description: Harbor's auth type (C(""), C(Basic), C(Bearer) or C(X-ScannerAdapter-API-Key)).
       type: str
+    access_credential:
+      description:
+        - The stored credential, masked. Harbor 2.10.0 to 2.14.3 and 2.15.0 return it; later versions return an
+          empty string.
+      type: str
     is_default:
       description: Whether it is the system default scanner.
       type: bool
@@ -162,7 +171,11 @@ scanner:
 
 from urllib.parse import urlsplit
 
-from ansible_collections.harbor_ops.harbor.plugins.module_utils._api import PROJECT_NAME_HEADER, quote_path
+from ansible_collections.harbor_ops.harbor.plugins.module_utils._api import (
+    PROJECT_NAME_HEADER,
+    HarborError,
+    quote_path,
+)
 from ansible_collections.harbor_ops.harbor.plugins.module_utils._resource import HarborResource
 from ansible_collections.harbor_ops.harbor.plugins.module_utils._validate import check_name
 
@@ -171,6 +184,21 @@ AUTH_TYPES = {"none": "", "basic": "Basic", "bearer": "Bearer", "api-key": "X-Sc
 FIELDS = dict(adapter_url="url", description="description", skip_cert_verify="skip_certVerify",
               use_internal_addr="use_internal_addr", disabled="disabled")
 EDITABLE = ("name", "url", "description", "auth", "skip_certVerify", "use_internal_addr", "disabled")
+
+
+def update_needs_credential(version):
+    """Does a PUT of this Harbor need the credential in its body?
+
+    Harbor 2.10.0 to 2.14.3 and 2.15.0 copy the body onto the registration and validate it, so a PUT without
+    ``access_credential`` for an auth type that needs one is refused with 400 "access_credential is required for
+    auth type X"; their reads return the stored credential. 2.14.4, 2.15.1 and later keep the stored one
+    (``UpdateScanner`` in src/server/v2.0/handler/scanner.go). An unknown version is treated as an old one.
+    """
+    version = tuple(version or ())[:3]
+    version = version + (0,) * (3 - len(version))
+    if version >= (2, 15, 1):
+        return False
+    return not (2, 14, 4) <= version < (2, 15, 0)
 
 
 class Scanner(HarborResource):
@@ -250,7 +278,17 @@ class Scanner(HarborResource):
                                                                                   self.params["name"]))
         if self.params["access_credential"]:
             body["access_credential"] = self.params["access_credential"]
-        created = self.client.create("/scanners", body, find=self.registration)
+        try:
+            created = self.client.create("/scanners", body, find=self.registration)
+        except HarborError as exc:
+            if exc.status != 500:
+                raise
+            # Harbor pings the adapter before it registers it; an untyped ping error is its 500
+            self.fail("Harbor could not register scanner %s: it answers HTTP 500 when it cannot reach the scanner "
+                      "adapter at %s (it asks %s/api/v1/metadata) or the adapter's answer is not valid metadata. "
+                      "Check adapter_url, auth and access_credential, and that the adapter runs and Harbor can "
+                      "reach it. Harbor said: %s" % (self.params["name"], body["url"], body["url"].rstrip("/"),
+                                                     exc.message), **exc.result())
         if desired.get("is_default"):
             self.client.patch("/scanners/%s" % quote_path(created["uuid"]), dict(is_default=True))
         for project in desired.get("projects") or []:
@@ -263,18 +301,35 @@ class Scanner(HarborResource):
                       "default instead" % current["name"])
         path = "/scanners/%s" % quote_path(current["uuid"])
         if any(key in changes for key in EDITABLE + ("access_credential",)):
-            # PUT replaces the registration: send every editable field. Without a credential Harbor keeps the
-            # stored one.
+            # PUT replaces the registration: send every editable field, and the credential when it changes, when
+            # the auth type changes, or when this Harbor needs it back with every update (update_needs_credential)
             body = dict((key, changes.get(key, current.get(key))) for key in EDITABLE
                         if changes.get(key, current.get(key)) is not None)
-            if "access_credential" in changes:
-                body["access_credential"] = changes["access_credential"]
+            credential = self.update_credential(current, changes, body.get("auth"))
+            if credential:
+                body["access_credential"] = credential
             self.client.put(path, body)
         if changes.get("is_default"):
             self.client.patch(path, dict(is_default=True))
         for project in sorted(set(changes.get("projects") or []) - set(current.get("projects") or [])):
             self.client.put(self.project_path(project), dict(uuid=current["uuid"]), headers=PROJECT_NAME_HEADER)
         return self.find()
+
+    def update_credential(self, current, changes, auth):
+        """The ``access_credential`` of a PUT, or None to leave it out."""
+        if "access_credential" in changes:
+            return changes["access_credential"]
+        if not auth:
+            return None
+        if "auth" in changes and self.params["access_credential"]:
+            return self.params["access_credential"]
+        if not update_needs_credential(self.client.version):
+            return None  # Harbor keeps the stored credential
+        credential = current.get("access_credential") or self.params["access_credential"]
+        if not credential:
+            self.fail("Harbor %s refuses an update of scanner %s (auth %s) without its credential and did not return "
+                      "the stored one; set access_credential" % (self.client.version_text, current["name"], auth))
+        return credential
 
     def delete(self, current):
         self.client.delete("/scanners/%s" % quote_path(current["uuid"]))

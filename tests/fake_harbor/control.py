@@ -15,6 +15,8 @@ POST     /_fake/health                {"component": "redis", "healthy": false, "
                                       or {"components": {"redis": false, "core": true}}
 POST     /_fake/repositories          {"project": "name-or-id", "name": "app", "size": 1024} (one artifact)
 POST     /_fake/receiver/<name>       a webhook receiver: records the delivered body and headers
+GET      /_fake/scanner-adapter/<name>/api/v1/metadata
+                                      a reachable scanner adapter called <name> (resources/scanners.py)
 POST     /_fake/artifact-times        {"project", "repository", "reference", "push_time"?, "pull_time"?}: age an artifact
 GET      /_fake/received              {"count", "received": [...]}; ?receiver=<name>
 POST     /_fake/artifacts             {"project", "repository", "tags": [...], "size", "digest"?, "push_time"?,
@@ -35,7 +37,7 @@ request does.
 import json
 
 from .framework.response import Response
-from .resources import artifacts, executions, projects, users
+from .resources import artifacts, executions, projects, scanners, users
 from .transport.faults import FaultError
 
 
@@ -67,6 +69,10 @@ def handle(server, raw):
     method = raw.method
     if method == "POST" and path.startswith("/_fake/receiver/"):
         return _receive(server, raw, path[len("/_fake/receiver/"):])
+    if method == "GET" and path.startswith("/_fake/scanner-adapter/"):  # no lock: pinged by handlers that hold it
+        name, _sep, rest = path[len("/_fake/scanner-adapter/"):].partition("/")
+        status, answer = scanners.adapter_stand_in(name, rest)
+        return _json(answer, status)
     body = _body(raw)
     if body is None:
         return _error(400, "the body must be a JSON object")

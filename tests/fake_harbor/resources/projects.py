@@ -17,7 +17,7 @@ from ..framework.paging import paginate
 from ..framework.query import Fuzzy, filter_items
 from ..framework.response import Response
 from ..framework.routing import RouteTable
-from . import quotas
+from . import cve_allowlists, quotas
 from .configurations import get_config
 
 ROUTES = RouteTable()
@@ -130,8 +130,7 @@ def serialize(ctx, project, detail=True):
             body["current_user_role_ids"] = roles
             body["current_user_role_id"] = auth.project_role(state, ctx.principal, project)
     if detail:
-        allowlist = project["cve_allowlist"]
-        body["cve_allowlist"] = {k: v for k, v in allowlist.items() if v is not None}
+        body["cve_allowlist"] = cve_allowlists.serialize(project["cve_allowlist"])
     return body
 
 
@@ -290,14 +289,11 @@ def update_project(ctx):
     if "retention_id" in metadata and metadata["retention_id"] != project["metadata"].get("retention_id"):
         raise bad_request("the retention_id in the request's metadata (%s) must be the same as the project's (%s)" % (
             metadata["retention_id"], project["metadata"].get("retention_id", "")))
+    # the whole allowlist is replaced (see cve_allowlists.py), checked before anything is stored
+    replacement = cve_allowlists.replacement(allowlist) if allowlist is not None else None
     now = now_iso()
-    if allowlist is not None:
-        stored = project["cve_allowlist"]
-        if "items" in allowlist and allowlist["items"] is not None:
-            stored["items"] = [{"cve_id": i.get("cve_id", "")} for i in allowlist["items"]]
-        if "expires_at" in allowlist:
-            stored["expires_at"] = allowlist["expires_at"]
-        stored["update_time"] = now
+    if replacement is not None:
+        project["cve_allowlist"].update(replacement)
     project["metadata"].update(metadata)
     project["update_time"] = now
     return Response.ok()

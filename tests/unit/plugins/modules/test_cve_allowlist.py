@@ -133,3 +133,36 @@ def test_bad_input_fails_before_any_request(run_module, harbor, args, message):
     result = run_module(cve_allowlist, args)
     assert result["failed"] is True and message in result["msg"]
     assert len(harbor.calls) == 0
+
+
+# Harbor replaces a project's whole allowlist on every PUT (an omitted expires_at becomes null, omitted items
+# empty): the module always sends both, the stored value of what the user did not set.
+
+def test_project_expiry_only_sends_the_stored_cves(run_module, harbor, projects):
+    projects.add("production", 12, items=["CVE-2024-3094", "CVE-2023-44487"])
+    result = run_module(cve_allowlist, dict(project="production", expires_at="2026-12-31"))
+    assert harbor.writes() == [("PUT", "/projects/production", {
+        "cve_allowlist": {"items": [{"cve_id": "CVE-2023-44487"}, {"cve_id": "CVE-2024-3094"}],
+                          "expires_at": END_2026}})]
+    assert result["cve_allowlist"]["cves"] == ["CVE-2023-44487", "CVE-2024-3094"]
+
+
+def test_project_cves_only_send_the_stored_expiry(run_module, harbor, projects):
+    projects.add("production", 12, items=["CVE-2024-3094"], expires_at=END_2026)
+    result = run_module(cve_allowlist, dict(project="production", cves=[]))
+    assert harbor.writes() == [("PUT", "/projects/production", {
+        "cve_allowlist": {"items": [], "expires_at": END_2026}})]
+    assert result["cve_allowlist"]["expires_at"] == END_2026 and result["cve_allowlist"]["cves"] == []
+
+
+def test_an_empty_list_matches_an_allowlist_without_items_or_expiry(run_module, harbor, projects):
+    projects.add("production", 12)  # Harbor leaves out a null expires_at
+    result = run_module(cve_allowlist, dict(project="production", cves=[], expires_at="never"))
+    assert result["changed"] is False and harbor.writes() == []
+
+
+def test_the_system_allowlist_reports_project_id_0(run_module, harbor, projects):
+    allowlist = HarborSystemAllowlist(harbor, items=["CVE-2024-3094"])
+    del allowlist.allowlist["project_id"]  # Harbor leaves out the zero project_id of the system list
+    result = run_module(cve_allowlist, dict(cves=["CVE-2024-3094"]))
+    assert result["changed"] is False and result["cve_allowlist"]["project_id"] == 0

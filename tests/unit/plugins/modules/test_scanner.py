@@ -160,3 +160,93 @@ def test_bad_input_fails_before_any_request(run_module, harbor, args, message):
     assert result["failed"] is True and message in result["msg"]
     assert len(harbor.calls) == 0
     assert KEY not in str(result)
+
+
+# ---------------------------------------------------------------- an adapter Harbor cannot reach
+
+def test_register_an_unreachable_adapter_fails_with_a_clear_message(run_module, harbor215):
+    harbor215.get(API + "/scanners", json=[TRIVY], headers={"X-Total-Count": "1"})
+    # Harbor pings <url>/api/v1/metadata before it registers; an unreachable adapter is its untyped 500
+    harbor215.post(API + "/scanners", status=500,
+                   json={"errors": [{"code": "UNKNOWN", "message": "internal server error"}]})
+    result = run_module(scanner, ARGS)
+    assert result["failed"] is True
+    assert "Harbor could not register scanner corp-scanner" in result["msg"]
+    assert "https://scanner.example.com/api/v1/metadata" in result["msg"]
+    assert "Check adapter_url" in result["msg"] and result["status"] == 500
+    assert [w[:2] for w in harbor215.writes()] == [("POST", "/scanners")]  # sent once, never retried
+    assert KEY not in str(result)
+
+
+def test_other_errors_of_the_registration_are_reported_as_harbor_says(run_module, harbor215):
+    harbor215.get(API + "/scanners", json=[TRIVY], headers={"X-Total-Count": "1"})
+    harbor215.post(API + "/scanners", status=400,
+                   json={"errors": [{"code": "BAD_REQUEST", "message": 'name "Trivy" is reserved'}]})
+    result = run_module(scanner, ARGS)
+    assert result["failed"] is True and "is reserved" in result["msg"] and "could not register" not in result["msg"]
+
+
+# ---------------------------------------------------------------- the credential by version
+
+STORED = dict(CORP, access_credential=KEY)  # what Harbor 2.10.0-2.14.3 and 2.15.0 return
+
+
+@pytest.mark.parametrize("harbor_version, resent", [
+    ("v2.10.0-6abb4eab", True), ("v2.13.5-1a2b3c4d", True), ("v2.14.3-1a2b3c4d", True), ("v2.15.0-1a2b3c4d", True),
+    ("v2.14.4-1a2b3c4d", False), ("v2.15.1-1a2b3c4d", False), ("v2.15.2-080b0220", False),
+])
+def test_older_versions_get_the_stored_credential_back_with_every_update(run_module, harbor, harbor_version, resent):
+    harbor.systeminfo({"harbor_version": harbor_version, "auth_mode": "db_auth"})
+    read = STORED if resent else dict(CORP, access_credential="")
+    registrations(harbor, [TRIVY, read], [TRIVY, dict(read, description="security team")])
+    result = run_module(scanner, dict(name="corp-scanner", description="security team"), diff=True)
+    assert result["changed"] is True
+    [(method, path, body)] = harbor.writes()
+    assert (method, path) == ("PUT", "/scanners/uuid-corp")
+    assert body.get("access_credential") == (KEY if resent else None)
+    assert body["description"] == "security team" and body["auth"] == "X-ScannerAdapter-API-Key"
+    assert KEY not in str(result)
+
+
+def test_an_old_version_that_does_not_return_the_credential_is_refused_before_any_write(run_module, harbor):
+    harbor.systeminfo({"harbor_version": "v2.10.0-6abb4eab", "auth_mode": "db_auth"})
+    registrations(harbor, [TRIVY, dict(CORP, access_credential="")])
+    result = run_module(scanner, dict(name="corp-scanner", description="security team"))
+    assert result["failed"] is True and "without its credential" in result["msg"] and "set access_credential" in \
+        result["msg"]
+    assert harbor.writes() == []
+
+
+def test_an_old_version_takes_the_given_credential_when_it_returned_none(run_module, harbor):
+    harbor.systeminfo({"harbor_version": "v2.10.0-6abb4eab", "auth_mode": "db_auth"})
+    registrations(harbor, [TRIVY, dict(CORP, access_credential="")], [TRIVY, CORP])
+    run_module(scanner, dict(ARGS, description="security team"))
+    assert harbor.writes()[0][2]["access_credential"] == KEY
+
+
+def test_update_credential_always_is_compared_where_harbor_returns_it(run_module, harbor):
+    harbor.systeminfo({"harbor_version": "v2.10.0-6abb4eab", "auth_mode": "db_auth"})
+    registrations(harbor, [TRIVY, STORED], [TRIVY, STORED], [TRIVY, dict(STORED, access_credential="N3w")])
+    same = run_module(scanner, dict(ARGS, update_credential="always"))
+    assert same["changed"] is False and harbor.writes() == []
+    rotated = run_module(scanner, dict(ARGS, access_credential="N3w-Key", update_credential="always"), diff=True)
+    assert rotated["changed"] is True and harbor.writes()[0][2]["access_credential"] == "N3w-Key"
+    assert rotated["diff"] == {"before": {"access_credential": "********"}, "after": {"access_credential": "********"}}
+    assert KEY not in str(rotated) and "N3w-Key" not in str(rotated)
+
+
+def test_changing_the_auth_type_sends_the_given_credential(run_module, harbor215):
+    plain = dict(CORP, auth="", access_credential="")
+    registrations(harbor215, [TRIVY, plain], [TRIVY, CORP])
+    run_module(scanner, ARGS)
+    [(_method, _path, body)] = harbor215.writes()
+    assert body["auth"] == "X-ScannerAdapter-API-Key" and body["access_credential"] == KEY
+
+
+def test_empty_and_false_options_match_the_stored_registration(run_module, harbor215):
+    plain = dict(CORP, description="", auth="", access_credential="")
+    registrations(harbor215, [TRIVY, plain])
+    result = run_module(scanner, dict(name="corp-scanner", adapter_url="https://scanner.example.com", auth="none",
+                                      description="", disabled=False, skip_cert_verify=False,
+                                      use_internal_addr=False))
+    assert result["changed"] is False and harbor215.writes() == []

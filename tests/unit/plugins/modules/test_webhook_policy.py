@@ -16,9 +16,10 @@ SLACK = "https://hooks.slack.com/services/T000/B000/XXXX"
 SEED = dict(project="production", name="slack-scan-alerts",
             description="Notify Slack when image scan finds critical CVEs",
             event_types=["SCANNING_COMPLETED", "SCANNING_FAILED"], targets=[dict(type="slack", address=SLACK)])
+CREATED = "2026-03-01T09:30:00.000Z"
 STORED = dict(name="slack-scan-alerts", description="Notify Slack when image scan finds critical CVEs", enabled=True,
-              project_id=11, creator="admin", event_types=["SCANNING_FAILED", "SCANNING_COMPLETED"],
-              targets=[dict(type="slack", address=SLACK)])
+              project_id=11, creator="admin", creation_time=CREATED, update_time=CREATED,
+              event_types=["SCANNING_FAILED", "SCANNING_COMPLETED"], targets=[dict(type="slack", address=SLACK)])
 
 
 @pytest.fixture
@@ -67,7 +68,8 @@ def test_update_puts_every_field(run_module, harbor, policies):
     assert harbor.writes() == [("PUT", "/projects/production/webhook/policies/%d" % item_id, {
         "name": "slack-scan-alerts", "description": "Notify Slack when image scan finds critical CVEs",
         "enabled": True, "event_types": ["SCANNING_FAILED"],
-        "targets": [{"type": "slack", "address": SLACK, "auth_header": "", "skip_cert_verify": False}],
+        "targets": [{"type": "slack", "address": SLACK}],
+        "creator": "admin", "creation_time": CREATED,
     })]
     assert result["diff"] == {"before": {"event_types": ["SCANNING_COMPLETED", "SCANNING_FAILED"]},
                               "after": {"event_types": ["SCANNING_FAILED"]}}
@@ -184,3 +186,32 @@ def test_info_of_a_missing_project(run_module, harbor, policies):
 def test_info_bad_project_name_sends_nothing(run_module, harbor):
     result = run_module(webhook_policy_info, dict(project="Nope"))
     assert result["failed"] and len(harbor.calls) == 0
+
+
+def test_an_update_sends_back_the_creator_and_the_creation_time(run_module, harbor, policies):
+    # Harbor's PUT saves every column of the body: without them it would blank the creator and creation time
+    item_id = policies.add_item(policies.webhooks, "production", STORED)
+    run_module(webhook_policy, dict(SEED, enabled=False))
+    body = harbor.writes()[0][2]
+    assert body["creator"] == "admin" and body["creation_time"] == CREATED and body["enabled"] is False
+    assert policies.webhooks[item_id]["creator"] == "admin"
+    assert policies.webhooks[item_id]["creation_time"] == CREATED
+
+
+def test_an_update_of_a_policy_without_creator_sends_none(run_module, harbor, policies):
+    stored = dict((k, v) for k, v in STORED.items() if k != "creator")  # Harbor leaves out an empty creator
+    policies.add_item(policies.webhooks, "production", stored)
+    run_module(webhook_policy, dict(SEED, enabled=False))
+    body = harbor.writes()[0][2]
+    assert "creator" not in body and body["creation_time"] == CREATED
+
+
+def test_empty_and_false_options_match_what_harbor_leaves_out(run_module, harbor, policies):
+    # Harbor's JSON has no description, no auth_header and no skip_cert_verify when they are empty or false
+    stored = dict((k, v) for k, v in STORED.items() if k != "description")
+    stored.update(enabled=False, targets=[dict(type="http", address="https://hooks.example/harbor",
+                                               payload_format="Default")])
+    policies.add_item(policies.webhooks, "production", stored)
+    result = run_module(webhook_policy, dict(SEED, description="", enabled=False, targets=[
+        dict(type="http", address="https://hooks.example/harbor", skip_cert_verify=False, auth_header="")]))
+    assert result["changed"] is False and harbor.writes() == []
