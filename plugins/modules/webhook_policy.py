@@ -14,6 +14,8 @@ description:
     O(name), which is unique within the project.
   - The policy is described completely (Harbor's update replaces every field); only O(description) is left as
     it is when not set.
+  - Harbor's update replaces the whole record, including its creator and creation time; the module sends both
+    back as it read them, so an update keeps them.
 author:
   - harbor_ops maintainers (@harbor-ops)
 extends_documentation_fragment:
@@ -163,8 +165,13 @@ webhook_policy:
       description: Targets, sorted by type and address; C(auth_header) is masked when set.
       type: list
       elements: dict
-      sample: [{type: slack, address: "https://hooks.slack.com/services/T000/B000/XXXX", auth_header: "",
-                skip_cert_verify: false}]
+      sample: [{type: slack, address: "https://hooks.slack.com/services/T000/B000/XXXX"}]
+    creator:
+      description: The creator Harbor stores (what the policy was created with; the module keeps it on updates).
+      type: str
+    creation_time:
+      description: When the policy was created.
+      type: str
 """
 
 from urllib.parse import urlsplit
@@ -177,6 +184,8 @@ from ansible_collections.harbor_ops.harbor.plugins.module_utils._validate import
 EVENT_TYPES = ("PUSH_ARTIFACT", "PULL_ARTIFACT", "DELETE_ARTIFACT", "QUOTA_EXCEED", "QUOTA_WARNING",
                "SCANNING_FAILED", "SCANNING_STOPPED", "SCANNING_COMPLETED", "REPLICATION", "TAG_RETENTION")
 WRITABLE = ("name", "description", "enabled", "event_types", "targets")
+# Harbor's PUT copies the body onto a fresh record and saves every column: what it should keep, it needs back
+KEPT_ON_UPDATE = ("creator", "creation_time")
 
 
 def check_address(address, what):
@@ -187,11 +196,24 @@ def check_address(address, what):
 
 
 def normalize_target(target):
-    """A target as the module compares it: Harbor's defaults filled, the keys it manages."""
+    """A target of the options as the module sends and compares it, with Harbor's defaults filled in."""
     out = dict(type=target.get("type") or "http", address=target.get("address") or "",
                auth_header=target.get("auth_header") or "", skip_cert_verify=bool(target.get("skip_cert_verify")))
     if out["type"] == "http":
         out["payload_format"] = target.get("payload_format") or "Default"
+    return out
+
+
+def stored_target(target):
+    """A target as Harbor returns it, with the one default Harbor stores: an http target's payload format.
+
+    Keys Harbor leaves out (an empty ``auth_header``, a false ``skip_cert_verify``) compare as their zero value
+    (``differences`` in module_utils/_resource.py).
+    """
+    out = dict(target)
+    out.setdefault("type", "http")
+    if out["type"] == "http" and not out.get("payload_format"):
+        out["payload_format"] = "Default"
     return out
 
 
@@ -262,9 +284,8 @@ class WebhookPolicy(HarborResource):
         if policy is None:
             return None
         policy["event_types"] = sorted(policy.get("event_types") or [])
-        policy["targets"] = sorted((normalize_target(t) for t in policy.get("targets") or []), key=target_key)
-        policy["enabled"] = bool(policy.get("enabled"))
-        policy.setdefault("description", "")
+        policy["targets"] = sorted((stored_target(t) for t in policy.get("targets") or []),
+                                   key=lambda t: (t.get("type"), t.get("address") or ""))
         return policy
 
     def desired(self):
@@ -284,9 +305,11 @@ class WebhookPolicy(HarborResource):
         return self.client.create(self.path, self.body(desired), find=self.find, headers=PROJECT_NAME_HEADER)
 
     def update(self, current, changes):
-        # PUT needs every field (api-notes §6): the current policy with the changes applied
-        self.client.put("%s/%d" % (self.path, current["id"]), self.body(merge(current, changes)),
-                        headers=PROJECT_NAME_HEADER)
+        # PUT replaces every field (api-notes §6): the current policy with the changes applied, and what Harbor
+        # would otherwise blank (its creator and creation time) as it was read
+        body = self.body(merge(current, changes))
+        body.update((key, current[key]) for key in KEPT_ON_UPDATE if current.get(key))
+        self.client.put("%s/%d" % (self.path, current["id"]), body, headers=PROJECT_NAME_HEADER)
         return self.find()
 
     def delete(self, current):
