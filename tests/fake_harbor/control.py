@@ -21,7 +21,13 @@ POST     /_fake/artifact-times        {"project", "repository", "reference", "pu
 GET      /_fake/received              {"count", "received": [...]}; ?receiver=<name>
 POST     /_fake/artifacts             {"project", "repository", "tags": [...], "size", "digest"?, "push_time"?,
                                       "pull_time"?, "packages"?, "labels"?} (see resources/artifacts.py)
-POST     /_fake/users                 {"username", "password", "email"?, "sysadmin"?}
+POST     /_fake/users                 {"username", "password", "email"?, "sysadmin"?, "oidc"?} ("oidc": onboarded
+                                      through OIDC, the password is its CLI secret: resources/users.py)
+POST     /_fake/accessories           {"project", "repository", "subject" (tag or digest), "type", "size"?, "digest"?}
+                                      an accessory (signature, SBOM ...) of an artifact (resources/artifacts.py)
+GET      /_fake/ldap                  the LDAP directory behind /ldap/users/* and /ldap/groups/search
+POST     /_fake/ldap                  {"users": [{"username", "realname"?, "email"?, "password"?}], "groups":
+                                      [{"name", "dn"}]} replaces the directory (resources/ldap.py)
 GET      /_fake/jobs                  the job service: {"clock", "paused", "settings", "count", "jobs": [...]};
                                       ?id=N, ?kind=K, ?status=S, ?active=true
 POST     /_fake/jobs                  {"duration"?: S, "hold"?: BOOL, "kind"?: K} for new jobs (of one kind);
@@ -38,6 +44,7 @@ import json
 
 from .framework.response import Response
 from .resources import artifacts, executions, projects, scanners, users
+from .resources import ldap as ldap_resource
 from .transport.faults import FaultError
 
 
@@ -191,7 +198,7 @@ def _push_artifact(server, _raw, body):
         artifact = artifacts.push_artifact(
             server.state, project, body["repository"], tags=body.get("tags") or [], size=body.get("size", 1024),
             digest=body.get("digest"), push_time=body.get("push_time"), pull_time=body.get("pull_time"),
-            packages=body.get("packages"), labels=body.get("labels"))
+            packages=body.get("packages"), labels=body.get("labels"), history=body.get("history"))
     return _json({"id": artifact["id"], "digest": artifact["digest"], "repository": artifact["repository_name"],
                   "tags": [t["name"] for t in artifact["tags"]]}, 201)
 
@@ -205,6 +212,8 @@ def _add_user(server, _raw, body):
         user = users.add_user(server.state, body["username"], body["password"],
                               email=body.get("email", "%s@example.com" % body["username"]),
                               realname=body.get("realname", body["username"]), sysadmin=bool(body.get("sysadmin")))
+        if body.get("oidc"):
+            users.onboard_oidc(server.state, user)
     return _json(users.serialize(user), 201)
 
 
@@ -363,6 +372,37 @@ def _finish_jobs(server, _raw, body):
         return _json(dict(_jobs_body(state), finished=finished))
 
 
+# ---------------------------------------------------------------- accessories and the LDAP directory
+
+def _add_accessory(server, _raw, body):
+    if not body.get("project") or not body.get("repository") or not body.get("subject") or not body.get("type"):
+        return _error(400, 'send {"project", "repository", "subject": TAG_OR_DIGEST, "type", "size"?, "digest"?}')
+    if body["type"] not in artifacts.ACCESSORY_TYPES:
+        return _error(400, "type must be one of %s" % ", ".join(artifacts.ACCESSORY_TYPES))
+    with server.lock:
+        project = projects.lookup(server.state, ("name", body["project"]))
+        repo = artifacts.find_repository(server.state, project, body["repository"]) if project else None
+        subject = artifacts.find_artifact(server.state, repo, body["subject"]) if repo else None
+        if subject is None:
+            return _error(404, "artifact %s/%s@%s not found" % (body["project"], body["repository"], body["subject"]))
+        record = artifacts.add_accessory(server.state, subject, body["type"], size=body.get("size", 512),
+                                         digest=body.get("digest"))
+        return _json(artifacts.serialize_accessory(server.state, record), 201)
+
+
+def _get_ldap(server, _raw, _body_):
+    with server.lock:
+        return _json(ldap_resource.directory(server.state))
+
+
+def _set_ldap(server, _raw, body):
+    with server.lock:
+        problem = ldap_resource.set_directory(server.state, body)
+        if problem:
+            return _error(400, problem)
+        return _json(ldap_resource.directory(server.state), 201)
+
+
 _ROUTES = {
     ("GET", "/_fake/info"): _info,
     ("GET", "/_fake/requests"): _get_requests,
@@ -380,6 +420,9 @@ _ROUTES = {
     ("GET", "/_fake/received"): _get_received,
     ("POST", "/_fake/artifact-times"): _artifact_times,
     ("POST", "/_fake/users"): _add_user,
+    ("POST", "/_fake/accessories"): _add_accessory,
+    ("GET", "/_fake/ldap"): _get_ldap,
+    ("POST", "/_fake/ldap"): _set_ldap,
     ("GET", "/_fake/jobs"): _get_jobs,
     ("POST", "/_fake/jobs"): _set_jobs,
     ("POST", "/_fake/jobs/release"): _release_jobs,

@@ -37,3 +37,12 @@ def _no_response_violations(request):
 
 def request_violations(server):
     return [v for v in server.violations if v["kind"] == "request"]
+
+
+def stand_ins_first(server, module, unserved=()):
+    """Let the routes of a test-only ``extra_modules`` stand-in win over the fake's own routes for the same
+    operation (the router takes the first of equally good matches), and take the fake's routes of the
+    ``unserved`` (method, template) pairs out, so that a test can rely on an operation the fake does not serve."""
+    own = list(module.ROUTES.routes)
+    others = [r for r in server.router.routes if r not in own and (r.method, r.path) not in set(unserved)]
+    server.router.routes = [r for r in server.router.routes if r in own] + others

@@ -12,7 +12,7 @@ from tests.fake_harbor.framework.routing import RouteTable
 from tests.fake_harbor.server import FakeHarbor
 from tests.fake_harbor.version import HarborVersion
 
-from .conftest import ADMIN, SPEC_DIR, needs_spec, request_violations
+from .conftest import ADMIN, SPEC_DIR, needs_spec, request_violations, stand_ins_first
 
 pytestmark = needs_spec
 
@@ -143,8 +143,7 @@ def test_clean_crud_cycle_has_zero_violations(fake_harbor, harbor_api):
 class _Broken:
     """Endpoints whose answers break the spec: the fake itself would be wrong.
 
-    They sit on P2P preheat operations, which no resource of the fake serves, so they never collide with a
-    real route as the fake grows.
+    They sit on P2P preheat operations; ``stand_ins_first`` lets them win over the fake's own routes there.
     """
 
     ROUTES = RouteTable()
@@ -178,6 +177,8 @@ class _Broken:
 @pytest.mark.allow_response_violations
 def test_response_violations_are_recorded():
     with FakeHarbor(extra_modules=[_Broken], auth_fail_delay=0) as server:
+        stand_ins_first(server, _Broken, unserved=[("GET", "/p2p/preheat/instances")])
+
         def get(path):
             return requests.get(server.api_url + path, auth=ADMIN, timeout=10)
 

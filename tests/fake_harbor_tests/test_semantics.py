@@ -14,7 +14,7 @@ from tests.fake_harbor.framework.routing import RouteTable
 from tests.fake_harbor.resources.projects import lookup
 from tests.fake_harbor.server import FakeHarbor
 
-from .conftest import ADMIN
+from .conftest import ADMIN, stand_ins_first
 
 
 def test_wrong_credentials_run_as_anonymous_after_a_delay(fake_harbor, harbor_api):
@@ -82,7 +82,7 @@ class _RobotAuth:
     HOOKS = {"authenticate_robot": _authenticate}
 
     @staticmethod
-    # an endpoint no resource of the fake serves (P2P preheat), guarded like a push
+    # a stand-in for the fake's own route (stand_ins_first), guarded like a push
     @ROUTES.get("/projects/{project_name}/preheat/providers")
     def _providers(ctx):
         project = lookup(ctx.state, ("name", ctx.params["project_name"]))
@@ -92,6 +92,7 @@ class _RobotAuth:
 
 def test_robot_principal_and_permission_helper():
     with FakeHarbor(extra_modules=[_RobotAuth], auth_fail_delay=0) as server:
+        stand_ins_first(server, _RobotAuth)
         url = server.api_url
         robot = ("robot$library+ci", "Secret123")
         current = requests.get(url + "/users/current", auth=robot, timeout=10)

@@ -16,6 +16,7 @@ from . import (artifacts, configurations, cve_allowlists, gc, immutable, labels,
                projects, purge_audit, quotas, registries, replication, retention, robots, scan_all, scanners, scans,
                system, usergroups, users, webhooks)
 from . import jobservice, schedules  # the job service monitor and /schedules (over executions.py)
+from . import preheat  # P2P preheat instances and policies (over artifacts.py and executions.py)
 from . import audit_logs, export_cve, search, security  # audit logs, CVE export, /search and /icons, security hub
 
 MODULES = [
@@ -45,6 +46,7 @@ MODULES = [
     schedules,
     immutable,
     webhooks,
+    preheat,
     audit_logs,
     security,
     export_cve,

@@ -5,6 +5,7 @@ control API can add users with ``add_user(state, ...)``.
 """
 
 import re
+import secrets
 
 from ..framework import auth
 from ..framework.context import now_iso
@@ -255,4 +256,63 @@ def update_password(ctx):
     user["password"] = ctx.state.remember_secret(new)
     user["update_time"] = now_iso()
     ctx.state.hooks.all("audit_event", ctx.state, ctx.principal, "update", "user", user["username"])
+    return Response.ok()
+
+
+# ---------------------------------------------------------------- OIDC users and their CLI secret
+
+CLI_SECRET_ALPHABET = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+
+
+def onboard_oidc(state, user, subiss=None):
+    """Mark ``user`` as onboarded through OIDC (Harbor's ``oidc_user`` row). Its ``password`` is its CLI secret:
+    that is what such a user sends with basic auth (api-notes §0, ``oidc_cli.go``)."""
+    user["oidc"] = {"subiss": subiss or "%s@https://oidc.example.com" % user["username"]}
+    return user
+
+
+def random_cli_secret():
+    """``getRandomSecret``: 9 random characters, drawn again until they follow the secret rules."""
+    while True:
+        secret = "".join(secrets.choice(CLI_SECRET_ALPHABET) for _ in range(9))
+        if valid_password(secret):
+            return secret
+
+
+@ROUTES.put("/users/{user_id}/cli_secret")
+def set_cli_secret(ctx):
+    """``SetCliSecret`` (``src/server/v2.0/handler/user.go``, ``requireForCLISecret``, ``requireValidSecret``).
+
+    * The auth mode is checked first, for every caller: not ``oidc_auth`` → **412** "unable to update CLI secret
+      under authmode: db_auth".
+    * Then the user itself (a db user whose id is in the path) passes; anyone else needs the system
+      ``user:update`` permission (``RequireSystemAccess``: 401 anonymous, 403 others; before 2.15 a sysadmin
+      only, as for the other ``user`` checks, issue goharbor/harbor#22488).
+    * An empty or absent ``secret`` is replaced by a random one (9 characters); a secret must follow the password
+      rules (400). A user that is not onboarded through OIDC, or does not exist → 404 "oidc info for user N not
+      found" (``SetCliSecretByUserID``). The new secret replaces the old one at once.
+    """
+    state = ctx.state
+    mode = get_config(state, "auth_mode")
+    if mode != "oidc_auth":
+        raise HarborError(412, "unable to update CLI secret under authmode: %s" % mode)
+    user_id = ctx.path_int("user_id")
+    if not (ctx.principal.kind == "user" and ctx.principal.user_id == user_id):
+        auth.require_authenticated(ctx)
+        if ctx.version >= (2, 15):
+            auth.require(ctx, None, "user", "update")
+        elif not ctx.principal.sysadmin:
+            raise forbidden(ctx.principal.username)
+    body = ctx.json_object()
+    secret = body.get("secret") if isinstance(body.get("secret"), str) else ""
+    state.remember_secret(secret)
+    if not secret:
+        secret = state.remember_secret(random_cli_secret())
+    if not valid_password(secret):
+        raise bad_request(PASSWORD_MESSAGE)
+    user = state.users.get(user_id)
+    if user is None or not user.get("oidc"):
+        raise not_found("oidc info for user %d not found" % user_id)
+    user["password"] = secret
+    user["update_time"] = now_iso()
     return Response.ok()
