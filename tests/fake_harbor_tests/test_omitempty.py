@@ -35,6 +35,7 @@ DEFINITIONS = {
             "when": {"type": "string", "format": "date-time"},
             "tags": {"type": "array", "items": {"type": "string"}},
             "labels": {"type": "object", "additionalProperties": {"type": "string"}},
+            "capabilities": {"type": "object", "additionalProperties": True},
             "free": {"type": "object"},
             "child": {"$ref": "#/definitions/Child"},
             "children": {"type": "array", "items": {"$ref": "#/definitions/Child"}},
@@ -63,7 +64,8 @@ def test_what_go_swagger_keeps():
 
 
 def test_nil_pointers_and_empty_maps_are_dropped_but_not_nil_arrays():
-    body = {"must": "x", "pointer_flag": None, "pointer_count": None, "labels": {}, "child": None, "tags": None}
+    body = {"must": "x", "pointer_flag": None, "pointer_count": None, "labels": {}, "capabilities": {}, "child": None,
+            "tags": None}
     # a nil slice is written as null by Go (arrays have no omitempty): the schema check reports that, not this rule
     assert omit_empty(DEFINITIONS, THING, body) == {"must": "x", "tags": None}
 

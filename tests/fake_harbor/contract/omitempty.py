@@ -83,9 +83,10 @@ def _omitted(resolver, prop_schema, required, value):
         return False  # a pointer to a zero value is not empty
     if kind in SCALAR_TYPES:
         return resolved.get("format") not in STRUCT_FORMATS and _zero(value)
-    if kind == "object" and not resolved.get("properties") and not resolved.get("allOf") and isinstance(
-            resolved.get("additionalProperties"), dict):
-        return value == {}  # a map
+    extra = resolved.get("additionalProperties")
+    if kind == "object" and not resolved.get("properties") and not resolved.get("allOf") and (
+            isinstance(extra, dict) or extra is True):
+        return value == {}  # a map (map[string]T, or map[string]interface{} for additionalProperties: true)
     return False
 
 
