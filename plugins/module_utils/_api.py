@@ -219,9 +219,25 @@ class HarborClient(object):
         if 300 <= resp.status < 400:
             detail = "redirected to %s; use that URL (e.g. https://) as url" % resp.headers.get("Location")
         errors = resp.body.get("errors") if isinstance(resp.body, dict) else None
-        return HarborError("%s %s%s failed with HTTP %s: %s (X-Request-Id: %s)"
-                           % (method, API_PREFIX, path, resp.status, detail or "no details", request_id),
-                           status=resp.status, method=method, path=path, request_id=request_id, errors=errors)
+        message = ("%s %s%s failed with HTTP %s: %s (X-Request-Id: %s)"
+                   % (method, API_PREFIX, path, resp.status, detail or "no details", request_id))
+        if resp.status == 403:
+            message += self._forbidden_hint(method, path)
+        return HarborError(message, status=resp.status, method=method, path=path, request_id=request_id,
+                           errors=errors)
+
+    def _forbidden_hint(self, method, path):
+        """What a 403 means: the account lacks the permission (Harbor's own message is only the caller's name).
+
+        Harbor refuses ``$`` in user names (``common.IllegalCharsInUsername``), so a name with one is a robot
+        (``robot$ci``, ``robot$project+ci``): robots hold only the permissions given to them, which each module
+        lists in the ``notes`` of its documentation.
+        """
+        hint = ". The account %s lacks the permission for %s %s%s" % (self.username, method, API_PREFIX, path)
+        if "$" in (self.username or ""):
+            hint += ("; a robot account needs the permissions that the notes of this module's documentation list "
+                     "(ansible-doc), and some operations need a Harbor administrator")
+        return hint
 
     def _delay(self, attempt, resp=None):
         retry_after = resp.headers.get("Retry-After") if resp is not None else None
@@ -355,8 +371,21 @@ class HarborClient(object):
             page += 1
 
     def get_project(self, name):
-        """A project by name (``X-Is-Resource-Name``: a project may be called "123"), or None."""
-        return self.get("/projects/" + quote_path(name), headers=PROJECT_NAME_HEADER, missing_ok=True)
+        """A project by name (``X-Is-Resource-Name``: a project may be called "123"), or None.
+
+        Harbor checks the permission before it looks the project up, so a caller that is not a sysadmin (a robot)
+        gets 403 for a project that does not exist (``HasProjectPermission`` in handler/base.go). Only then
+        ``HEAD /projects?project_name=``, which any authenticated caller may send, tells "missing" (404) from
+        "not allowed" (the 403 is raised).
+        """
+        try:
+            return self.get("/projects/" + quote_path(name), headers=PROJECT_NAME_HEADER, missing_ok=True)
+        except HarborError as exc:
+            if exc.status != 403:
+                raise
+            if self.request("HEAD", "/projects", params=dict(project_name=name), ok=(200,), missing_ok=True) is None:
+                return None
+            raise
 
     def require_project(self, name):
         """A project by name; a clear error when it does not exist (modules scoped to a project use it)."""

@@ -297,7 +297,10 @@ options:
         description: When the banner disappears, as an ISO 8601 date or date and time.
         type: str
 notes:
-  - Needs a system administrator.
+  - >-
+    As a system robot this module cannot work: it needs a Harbor administrator (Harbor lets no robot hold
+    C(configuration: read, update)).
+  - A user account must be a Harbor system administrator.
   - If Harbor was started with C(CONFIG_OVERWRITE_JSON), or a setting is otherwise marked read-only, Harbor refuses
     changes; the module reports the read-only settings before sending anything.
 seealso:

@@ -48,6 +48,9 @@ options:
     choices: [present, absent]
     default: present
 notes:
+  - >-
+    As a system robot this module needs C(project: read, update) on the project (a permission entry for that project
+    or for every project, V(*)); C(configuration: update) for the system allowlist needs a Harbor administrator.
   - The system allowlist needs a system administrator; a project allowlist a project administrator.
 seealso:
   - module: harbor_ops.harbor.project

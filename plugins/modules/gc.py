@@ -78,6 +78,9 @@ options:
     description: With O(run_now), fail instead of reporting when a GC is already running.
     type: bool
     default: false
+notes:
+  - >-
+    As a system robot this module needs the system permissions C(garbage-collection: read, list, create, update).
 seealso:
   - module: harbor_ops.harbor.purge_audit
   - module: harbor_ops.harbor.retention_policy

@@ -53,6 +53,10 @@ options:
     description: A disabled rule is kept but not enforced.
     type: bool
     default: false
+notes:
+  - >-
+    As a system robot this module needs C(project: read), C(immutable-tag: list, create, update, delete) on the
+    project (a permission entry for that project or for every project, V(*)).
 seealso:
   - module: harbor_ops.harbor.retention_policy
 """

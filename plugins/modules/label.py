@@ -41,6 +41,9 @@ options:
     choices: [present, absent]
     default: present
 notes:
+  - >-
+    As a system robot this module needs the system permissions C(label: create, update, delete); a project label
+    needs C(project: read) and C(label: list, create, update, delete) on the project.
   - System labels need a system administrator; project labels a project administrator or maintainer.
 seealso:
   - module: harbor_ops.harbor.project

@@ -88,6 +88,13 @@ options:
     description:
       - Serve the locally cached artifact when the upstream answers "not found". Needs Harbor 2.15.1 or later.
     type: bool
+notes:
+  - >-
+    As a system robot this module needs the system permissions C(project: create) and C(project: read, update,
+    delete) on every project (a permission entry for V(*)); C(project: create) only while the configuration
+    C(project_creation_restriction) is C(adminonly) (with C(everyone) any system robot may create projects);
+    O(storage_quota) also needs C(quota: list, update) (C(update) from Harbor 2.12 on), and O(proxy_cache_registry)
+    C(registry: list).
 seealso:
   - module: harbor_ops.harbor.project_info
   - module: harbor_ops.harbor.registry

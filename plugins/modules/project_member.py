@@ -49,6 +49,11 @@ options:
     choices: [present, absent]
     default: present
 notes:
+  - >-
+    As a system robot this module needs C(project: read), C(member: list, create, update, delete) on the project (a
+    permission entry for that project or for every project, V(*)); Harbor lets robots hold them from 2.12 on, so
+    older versions need a Harbor administrator; a group member (O(group)) also needs the system permission
+    C(user-group: list).
   - Needs a project administrator of the project, or a system administrator.
 seealso:
   - module: harbor_ops.harbor.user_group

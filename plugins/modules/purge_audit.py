@@ -75,6 +75,9 @@ options:
     description: With O(run_now), fail instead of reporting when a purge is already running.
     type: bool
     default: false
+notes:
+  - >-
+    As a system robot this module needs the system permissions C(purge-audit: read, list, create, update).
 seealso:
   - module: harbor_ops.harbor.gc
 """

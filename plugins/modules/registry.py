@@ -103,7 +103,9 @@ options:
     type: bool
     default: false
 notes:
-  - Needs a Harbor system administrator.
+  - >-
+    As a system robot this module needs the system permissions C(registry: list, read, create, update, delete).
+  - A user account must be a Harbor system administrator.
 seealso:
   - module: harbor_ops.harbor.registry_info
   - module: harbor_ops.harbor.replication_policy

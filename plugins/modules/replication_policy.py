@@ -125,7 +125,10 @@ options:
       - Needs Harbor 2.14 or later.
     type: bool
 notes:
-  - Needs a Harbor system administrator.
+  - >-
+    As a system robot this module needs the system permissions C(replication-policy: list, create, update, delete),
+    C(registry: list).
+  - A user account must be a Harbor system administrator.
 seealso:
   - module: harbor_ops.harbor.replication_policy_info
   - module: harbor_ops.harbor.replication_run

@@ -62,7 +62,10 @@ attributes:
   diff_mode:
     support: none
 notes:
-  - Needs a Harbor system administrator.
+  - >-
+    As a system robot this module needs the system permissions C(replication-policy: list), C(replication: read,
+    list, create).
+  - A user account must be a Harbor system administrator.
 seealso:
   - module: harbor_ops.harbor.replication_policy
 """

@@ -112,6 +112,10 @@ options:
         one is created for manual runs only.
     type: str
 notes:
+  - >-
+    As a system robot this module needs C(project: read), C(tag-retention: read, create, update, delete),
+    C(metadata: delete) on the project (a permission entry for that project or for every project, V(*)); C(metadata:
+    delete) is used on Harbor 2.10 to 2.13 only.
   - On Harbor 2.10 to 2.13, deleting a policy leaves a stale C(retention_id) in the project, which makes Harbor
     refuse a new policy. The module removes that link after deleting, and removes a stale link left by others
     before creating.

@@ -51,6 +51,9 @@ attributes:
     details:
       - The results list the deleted artifacts instead of a diff.
 notes:
+  - >-
+    As a system robot this module needs C(project: read), C(tag-retention: read, list, update) on the project (a
+    permission entry for that project or for every project, V(*)).
   - V(changed) is true when a real run deleted at least one artifact (or, with O(wait=false), when a real run
     was started). A dry run never reports a change.
   - The retained and deleted artifacts are read from the execution's task logs.

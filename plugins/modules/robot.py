@@ -143,6 +143,11 @@ options:
     choices: [present, absent]
     default: present
 notes:
+  - >-
+    As a system robot this module needs the system permissions C(robot: list, create, delete); Harbor lets robots
+    hold them from 2.12 on, so older versions need a Harbor administrator; a robot can only grant permissions it
+    holds itself, and Harbor lets no robot hold C(robot: update): changing an existing robot or its secret needs a
+    Harbor administrator (or a project administrator).
   - Harbor returns a robot's secret only when it is created or refreshed. The secret of an existing robot cannot
     be read back; use O(refresh_secret) to issue a new one.
   - The registered result holds the secret; the task output (and C(-vvv)) does not, because the action plugin

@@ -62,6 +62,9 @@ options:
     type: str
     choices: [critical, high, medium, low]
 notes:
+  - >-
+    As a system robot this module needs C(artifact: read), C(scan: create) on the project (a permission entry for
+    that project or for every project, V(*)).
   - In check mode no scan is started; with O(rescan=false) and an existing report, the report is read and the
     gate applies.
 seealso:

@@ -53,6 +53,9 @@ options:
     description: With O(run_now), fail instead of reporting when a scan of all artifacts is already running.
     type: bool
     default: false
+notes:
+  - >-
+    As a system robot this module needs the system permissions C(scan-all: read, create, update).
 seealso:
   - module: harbor_ops.harbor.scanner
   - module: harbor_ops.harbor.scan

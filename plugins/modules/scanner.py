@@ -83,6 +83,10 @@ options:
         they are.
     type: list
     elements: str
+notes:
+  - >-
+    As a system robot this module needs the system permissions C(scanner: list, create, update, delete); O(projects)
+    also needs C(scanner: read, create) on those projects.
 seealso:
   - module: harbor_ops.harbor.scan
   - module: harbor_ops.harbor.scan_all

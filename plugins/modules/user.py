@@ -63,7 +63,11 @@ options:
     description: Make the user a Harbor system administrator (V(true)) or a regular user (V(false)).
     type: bool
 notes:
-  - Needs a system administrator.
+  - >-
+    As a system robot this module needs the system permissions C(user: read, create, update, delete); robots can use
+    them from Harbor 2.15 on (2.10 and 2.11 let no robot hold them, 2.12 to 2.14 refuse a robot another user's
+    record even with them), so older versions need a Harbor administrator.
+  - A user account must be a Harbor system administrator.
   - To change the password of the user the module logs in as, its current password (the O(password) connection
     option) is sent as the old one, as Harbor requires.
 seealso:

@@ -42,7 +42,10 @@ options:
     choices: [present, absent]
     default: present
 notes:
-  - Needs a system administrator.
+  - >-
+    As a system robot this module needs the system permissions C(user-group: list, create, delete); Harbor lets
+    robots hold them from 2.12 on, so older versions need a Harbor administrator.
+  - A user account must be a Harbor system administrator.
   - If Harbor answers that the group exists already (409), for example because another run created it at the
     same moment, the module reads it and reports it as existing instead of failing.
 seealso:

@@ -84,6 +84,10 @@ options:
             V(slack). Harbor stores V(Default) when an V(http) target has none.
         type: str
         choices: [Default, CloudEvents]
+notes:
+  - >-
+    As a system robot this module needs C(project: read), C(notification-policy: list, create, update, delete) on
+    the project (a permission entry for that project or for every project, V(*)).
 seealso:
   - module: harbor_ops.harbor.webhook_policy_info
 """

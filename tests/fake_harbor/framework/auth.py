@@ -7,7 +7,18 @@
   E2) and the username is locked for that long; a request for a locked
   username runs as anonymous without a password check.
 * ``require(ctx, project, resource, action)`` answers 401 for anonymous and
-  403 for any other caller lacking the permission.
+  403 for any other caller lacking the permission.  ``project=None`` is
+  Harbor's ``RequireSystemAccess(ctx, action, resource)``
+  (src/server/v2.0/handler/base.go): sysadmins pass, robots by a ``system``
+  permission entry, db users never; its 403 message is the caller's name
+  (``ForbiddenError(nil).WithMessage(secCtx.GetUsername())``), like
+  ``RequireSysAdmin``'s.  A project scope answers 403 ``forbidden``
+  (``RequireProjectAccess``).
+* ``require_sysadmin(ctx)`` is for the few operations Harbor really keeps to
+  system administrators; resources that Harbor guards with a resource/action
+  pair use ``require`` even when no robot can hold that pair (e.g.
+  ``configuration``), so that the catalogue in ``robots.allowed_pairs``
+  decides.
 
 Robots are authenticated through the ``authenticate_robot`` hook
 (``fn(state, username, secret) -> Principal | None``) that the robots
@@ -189,10 +200,10 @@ def require_authenticated(ctx):
 
 
 def require_sysadmin(ctx):
-    """System-level admin-only operations: 401 anonymous, 403 others."""
+    """System-level admin-only operations: 401 anonymous, 403 (message: the caller's name) others."""
     require_authenticated(ctx)
     if not ctx.principal.sysadmin:
-        raise HarborError(403, "forbidden")
+        raise HarborError(403, ctx.principal.username)
 
 
 def project_role(state, principal, project):
@@ -231,9 +242,12 @@ def has_permission(ctx, project, resource, action):
 
 
 def require(ctx, project, resource, action):
-    """Raise 401 (anonymous) / 403 (others) unless the caller has the permission."""
+    """Raise 401 (anonymous) / 403 (others) unless the caller has the permission.
+
+    ``project`` None is the system scope (``RequireSystemAccess``): its 403 names the caller, as Harbor's does.
+    """
     if has_permission(ctx, project, resource, action):
         return
     if not ctx.principal.authenticated:
         raise HarborError(401, "unauthorized")
-    raise HarborError(403, "forbidden")
+    raise HarborError(403, ctx.principal.username if project is None else "forbidden")

@@ -64,6 +64,6 @@ def get_allowlist(ctx):
 
 @ROUTES.put("/system/CVEAllowlist")
 def put_allowlist(ctx):
-    auth.require_sysadmin(ctx)
+    auth.require(ctx, None, "configuration", "update")  # PutSystemCVEAllowlist: no robot may hold it
     ctx.state.system_cve_allowlist.update(replacement(ctx.json_object(required=False)))
     return Response.ok()

@@ -8,8 +8,11 @@
 * ``PUT /labels/{id}`` sets ``name``, ``description`` and ``color`` from the
   body (absent ones become empty) **(assumed: not in api-notes)**; scope and
   project stay.  ``DELETE`` → 200.
-* Permissions: system labels are read by any authenticated user and written
-  by sysadmins; project labels follow the project's ``label`` permission.
+* Permissions (``label.go`` ``requireAccess``): a system label is read,
+  created, updated and deleted with the system ``label`` permission (robots
+  may hold ``label: read create update delete``); listing them needs only an
+  authenticated caller; project labels follow the project's ``label``
+  permission.
 * Labels of a deleted project go with it (``project_deleted`` hook).
 """
 
@@ -43,11 +46,13 @@ def _project(ctx, project_id):
 
 
 def _require(ctx, label, action):
+    """``labelAPI.requireAccess``: a system label needs the system ``label`` permission (``RequireSystemAccess``),
+    a project label the project's; listing system labels checks nothing but who is calling (``ListLabels``)."""
     if label["scope"] == "g":
-        if action in auth.READ_ACTIONS:
+        if action == "list":
             auth.require_authenticated(ctx)
         else:
-            auth.require_sysadmin(ctx)
+            auth.require(ctx, None, "label", action)
         return
     auth.require(ctx, _project(ctx, label["project_id"]), "label", action)
 

@@ -68,7 +68,7 @@ def ping_result(settings):
 
 @ROUTES.post("/ldap/ping")
 def ping_ldap(ctx):
-    auth.require_sysadmin(ctx)
+    auth.require(ctx, None, "configuration", "read")  # PingLdap: RequireSystemAccess(read, configuration)
     body = ctx.json_object(required=False)
     ctx.state.remember_secret(body.get("ldap_search_password"))
     settings = dict((key, get_config(ctx.state, config_key)) for key, config_key in _FROM_CONFIG.items())

@@ -1,6 +1,7 @@
 """``POST /system/oidc/ping``: test an OIDC endpoint (api-notes §12).
 
-Sysadmin only; body ``{"url", "verify_cert"}`` (required).  200 when Harbor
+The system ``configuration: update`` permission (``oidc.go``: administrators only,
+no robot may hold it); body ``{"url", "verify_cert"}`` (required).  200 when Harbor
 reaches the provider, 400 otherwise.  There is no provider behind the fake: a
 URL without http(s) scheme or host, or a host under ``.invalid``
 (``configurations.unreachable``), is unreachable; anything else answers.
@@ -19,7 +20,7 @@ ROUTES = RouteTable()
 
 @ROUTES.post("/system/oidc/ping")
 def ping_oidc(ctx):
-    auth.require_sysadmin(ctx)
+    auth.require(ctx, None, "configuration", "update")
     body = ctx.json_object()
     url = body.get("url") or ""
     parts = urlsplit(url)

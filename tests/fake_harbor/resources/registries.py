@@ -131,8 +131,9 @@ def _get_registry_hook(state, registry_id):
 HOOKS = {"get_registry": _get_registry_hook}
 
 
-def _require(ctx):
-    auth.require_sysadmin(ctx)
+def _require(ctx, action):
+    """``RequireSystemAccess(action, registry)`` first, then the lookup (404), as ``registry.go`` does."""
+    auth.require(ctx, None, "registry", action)
     registry_id = ctx.path_int("id")
     record = lookup(ctx.state, registry_id)
     if record is None:
@@ -173,7 +174,7 @@ def _credential(ctx, raw):
 
 @ROUTES.post("/registries")
 def create_registry(ctx):
-    auth.require_sysadmin(ctx)
+    auth.require(ctx, None, "registry", "create")
     body = ctx.json_object()
     now = now_iso()
     record = {
@@ -191,7 +192,7 @@ def create_registry(ctx):
 
 @ROUTES.get("/registries")
 def list_registries(ctx):
-    auth.require_sysadmin(ctx)
+    auth.require(ctx, None, "registry", "list")
     extra = {}
     name = ctx.query_str("name")
     if name:
@@ -205,12 +206,12 @@ def list_registries(ctx):
 
 @ROUTES.get("/registries/{id}")
 def get_registry(ctx):
-    return Response.json(serialize_registry(ctx.state, _require(ctx)))
+    return Response.json(serialize_registry(ctx.state, _require(ctx, "read")))
 
 
 @ROUTES.put("/registries/{id}")
 def update_registry(ctx):
-    record = _require(ctx)
+    record = _require(ctx, "update")
     body = ctx.json_object()
     updated = dict(record, credential=dict(record.get("credential") or {}))
     for key in ("name", "description", "url", "insecure", "ca_certificate"):
@@ -239,7 +240,7 @@ def in_use_message(ctx, record):
 
 @ROUTES.delete("/registries/{id}")
 def delete_registry(ctx):
-    record = _require(ctx)
+    record = _require(ctx, "delete")
     message = in_use_message(ctx, record)
     if message:
         raise precondition(message)
@@ -249,7 +250,7 @@ def delete_registry(ctx):
 
 @ROUTES.post("/registries/ping")
 def ping_registry(ctx):
-    auth.require_sysadmin(ctx)
+    auth.require(ctx, None, "registry", "read")  # PingRegistry checks read, not create
     body = ctx.json_object()
     ctx.state.remember_secret(body.get("access_secret"))
     if body.get("id") is not None:
@@ -278,7 +279,7 @@ def ping_registry(ctx):
 
 @ROUTES.get("/registries/{id}/info")
 def registry_info(ctx):
-    record = _require(ctx)
+    record = _require(ctx, "read")
     info = {
         "type": record["type"], "description": "",
         "supported_resource_filters": [{"type": "name", "style": "input"}, {"type": "tag", "style": "input"}],
@@ -290,7 +291,7 @@ def registry_info(ctx):
 
 @ROUTES.get("/replication/adapters")
 def list_adapters(ctx):
-    auth.require_sysadmin(ctx)
+    auth.require(ctx, None, "replication-adapter", "list")
     types = ADAPTER_WHITELIST if ctx.version >= (2, 14) else ADAPTER_TYPES
     return Response.json(sorted(types))
 

@@ -1,6 +1,6 @@
 """``/replication/policies`` and ``/replication/executions``: replication (api-notes §4, errata E9).
 
-Policies (sysadmin only):
+Policies (system permission ``replication-policy``; executions ``replication``):
 
 * exactly one of ``src_registry`` / ``dest_registry`` names a remote registry
   by ``{"id": N}``; the other side is the local Harbor (absent, null or id 0);
@@ -210,7 +210,7 @@ def _require_policy(ctx, policy_id):
 
 @ROUTES.post("/replication/policies")
 def create_policy(ctx):
-    auth.require_sysadmin(ctx)
+    auth.require(ctx, None, "replication-policy", "create")
     policy = _policy_from_body(ctx, ctx.json_object())
     now = now_iso()
     policy.update(id=ctx.state.next_id("replication_policy"), creation_time=now, update_time=now)
@@ -220,7 +220,7 @@ def create_policy(ctx):
 
 @ROUTES.get("/replication/policies")
 def list_policies(ctx):
-    auth.require_sysadmin(ctx)
+    auth.require(ctx, None, "replication-policy", "list")
     extra = {}
     name = ctx.query_str("name")
     if name:
@@ -233,13 +233,13 @@ def list_policies(ctx):
 
 @ROUTES.get("/replication/policies/{id}")
 def get_policy(ctx):
-    auth.require_sysadmin(ctx)
+    auth.require(ctx, None, "replication-policy", "read")
     return Response.json(serialize_policy(ctx, _require_policy(ctx, ctx.path_int("id"))))
 
 
 @ROUTES.put("/replication/policies/{id}")
 def update_policy(ctx):
-    auth.require_sysadmin(ctx)
+    auth.require(ctx, None, "replication-policy", "update")
     policy = _require_policy(ctx, ctx.path_int("id"))
     fields = _policy_from_body(ctx, ctx.json_object(), own_id=policy["id"])
     policy.update(fields, update_time=now_iso())
@@ -253,7 +253,7 @@ def _running(state, policy_id):
 
 @ROUTES.delete("/replication/policies/{id}")
 def delete_policy(ctx):
-    auth.require_sysadmin(ctx)
+    auth.require(ctx, None, "replication-policy", "delete")
     policy = _require_policy(ctx, ctx.path_int("id"))
     if _running(ctx.state, policy["id"]):
         raise precondition("the policy %d has running executions, can not be deleted" % policy["id"])
@@ -461,7 +461,7 @@ def _require_execution(ctx):
 
 @ROUTES.post("/replication/executions")
 def start_execution(ctx):
-    auth.require_sysadmin(ctx)
+    auth.require(ctx, None, "replication", "create")
     body = ctx.json_object()
     policy_id = body.get("policy_id") or 0
     policy = ctx.state.replication_policies.get(policy_id)
@@ -473,7 +473,7 @@ def start_execution(ctx):
 
 @ROUTES.get("/replication/executions")
 def list_executions(ctx):
-    auth.require_sysadmin(ctx)
+    auth.require(ctx, None, "replication", "list")
     policy_id = ctx.query_int("policy_id")
     status = ctx.query_str("status")
     trigger = ctx.query_str("trigger")
@@ -486,14 +486,14 @@ def list_executions(ctx):
 
 @ROUTES.get("/replication/executions/{id}")
 def get_execution(ctx):
-    auth.require_sysadmin(ctx)
+    auth.require(ctx, None, "replication", "read")
     execution = _require_execution(ctx)
     return Response.json(serialize_execution(ctx.state, execution))
 
 
 @ROUTES.put("/replication/executions/{id}")
 def stop_execution(ctx):
-    auth.require_sysadmin(ctx)
+    auth.require(ctx, None, "replication", "create")  # StopReplication checks create, like StartReplication
     execution = _require_execution(ctx)
     executions.stop(ctx.state, execution["job"])
     return Response.ok()
@@ -501,7 +501,7 @@ def stop_execution(ctx):
 
 @ROUTES.get("/replication/executions/{id}/tasks")
 def list_tasks(ctx):
-    auth.require_sysadmin(ctx)
+    auth.require(ctx, None, "replication", "list")
     execution = _require_execution(ctx)
     status = ctx.query_str("status")
     resource_type = ctx.query_str("resource_type")
@@ -513,7 +513,7 @@ def list_tasks(ctx):
 
 @ROUTES.get("/replication/executions/{id}/tasks/{task_id}/log")
 def task_log(ctx):
-    auth.require_sysadmin(ctx)
+    auth.require(ctx, None, "replication", "read")
     execution = _require_execution(ctx)
     task_id = ctx.path_int("task_id")
     task = ctx.state.replication_tasks.get(task_id)

@@ -1,6 +1,7 @@
 """``/usergroups``: LDAP, HTTP and OIDC user groups (api-notes §13).
 
-* Sysadmin only, except ``GET /usergroups/search`` (any authenticated user).
+* The system ``user-group`` permission (``RequireSystemAccess``, ``usergroup.go``; robots may hold it from
+  2.12, errata E7), except ``GET /usergroups/search`` (any authenticated user).
 * ``group_type`` 1 LDAP, 2 HTTP, 3 OIDC (else 400); an LDAP group needs its
   ``ldap_group_dn`` (400).  A second group with the same name and type, or an
   LDAP group with a DN already used, is a conflict: **409** (api-notes §0).
@@ -78,7 +79,7 @@ def _get(ctx):
 
 @ROUTES.get("/usergroups")
 def list_groups(ctx):
-    auth.require_sysadmin(ctx)
+    auth.require(ctx, None, "user-group", "list")
     extra = {}
     name = ctx.query_str("group_name")
     if name:
@@ -93,7 +94,7 @@ def list_groups(ctx):
 
 @ROUTES.post("/usergroups")
 def create_group(ctx):
-    auth.require_sysadmin(ctx)
+    auth.require(ctx, None, "user-group", "create")
     body = ctx.json_object()
     group = add_group(ctx.state, body.get("group_name") or "", body.get("group_type") or 0,
                       body.get("ldap_group_dn") or "")
@@ -112,13 +113,13 @@ def search_groups(ctx):
 
 @ROUTES.get("/usergroups/{group_id}")
 def get_group(ctx):
-    auth.require_sysadmin(ctx)
+    auth.require(ctx, None, "user-group", "read")
     return Response.json(serialize(_get(ctx)))
 
 
 @ROUTES.put("/usergroups/{group_id}")
 def update_group(ctx):
-    auth.require_sysadmin(ctx)
+    auth.require(ctx, None, "user-group", "update")
     group = _get(ctx)
     name = ctx.json_object().get("group_name") or ""
     if not name:
@@ -132,7 +133,7 @@ def update_group(ctx):
 
 @ROUTES.delete("/usergroups/{group_id}")
 def delete_group(ctx):
-    auth.require_sysadmin(ctx)
+    auth.require(ctx, None, "user-group", "delete")
     group = _get(ctx)
     del ctx.state.usergroups[group["id"]]
     ctx.state.members[:] = [m for m in ctx.state.members

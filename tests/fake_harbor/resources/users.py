@@ -1,5 +1,13 @@
 """``/users*``: db users (enough for auth and the auth_mode lock; api-notes §13, errata E1).
 
+Permissions (``src/server/v2.0/handler/user.go``): listing, creating and the sysadmin flag need the system
+``user`` permission (``list``/``create``/``update``; robots may hold it from 2.12, errata E7).  Reading,
+updating, changing the password of and deleting *another* user check the same permission only from 2.15.0:
+before, those checks compared the robot's ``/system/user`` with a different resource path, so even a robot
+holding every ``user`` permission got 403 (issue goharbor/harbor#22488, reproduced on 2.14.0, fixed for 2.15.0
+by PR #22492); the fake keeps them to sysadmins there.  ``POST /users`` with self-registration on still needs
+the permission over the API: "self-registration cannot be triggered via API" (``requireCreatable``).
+
 ``admin`` is user 1 (password from the server options).  Tests and the
 control API can add users with ``add_user(state, ...)``.
 """
@@ -89,10 +97,43 @@ def _get_user(ctx):
     return user
 
 
-def _require_self_or_admin(ctx, user):
+def _is_self(ctx, user_id):
+    """``matchUserID``: only a db user is ever "itself" (a robot never is)."""
+    return ctx.principal.kind == "user" and ctx.principal.user_id == user_id
+
+
+def _require_user_access(ctx, action, pre_215_message):
+    """Access to another user's record (``requireReadable`` / ``requireModifiable`` / ``requireDeletable``).
+
+    2.15+: the system ``user`` permission (``RequireSystemAccess``); before: a sysadmin only (issue #22488).
+    """
     auth.require_authenticated(ctx)
-    if not ctx.principal.sysadmin and ctx.principal.user_id != user["user_id"]:
-        raise forbidden("forbidden")
+    if ctx.version >= (2, 15):
+        auth.require(ctx, None, "user", action)
+    elif not ctx.principal.sysadmin:
+        raise forbidden(pre_215_message)
+
+
+def _require_self_or_permission(ctx, action, pre_215_message):
+    """Self, or ``_require_user_access``; the permission check runs before the user lookup, as in Harbor."""
+    auth.require_authenticated(ctx)
+    if not _is_self(ctx, ctx.path_int("user_id")):
+        _require_user_access(ctx, action, pre_215_message)
+
+
+def _require_modifiable(ctx):
+    """``requireModifiable``: in db_auth the user itself or the update permission; otherwise only the local
+    admin (user 1) can be changed, and only with the permission."""
+    auth.require_authenticated(ctx)
+    user_id = ctx.path_int("user_id")
+    message = "User with ID %d can't be updated" % user_id
+    if get_config(ctx.state, "auth_mode") == "db_auth":
+        if not _is_self(ctx, user_id):
+            _require_user_access(ctx, "update", message)
+        return
+    if user_id != 1:
+        raise forbidden(message)
+    _require_user_access(ctx, "update", message)
 
 
 def _validate_profile(body, creating):
@@ -114,7 +155,7 @@ def _validate_profile(body, creating):
 
 @ROUTES.get("/users")
 def list_users(ctx):
-    auth.require_sysadmin(ctx)
+    auth.require(ctx, None, "user", "list")
     users = filter_items(ctx, sorted(ctx.state.users.values(), key=lambda u: u["user_id"]),
                          {"username": "username", "email": "email", "user_id": "user_id", "realname": "realname"},
                          sortable={"username": "username", "user_id": "user_id", "creation_time": "creation_time"})
@@ -124,13 +165,14 @@ def list_users(ctx):
 @ROUTES.post("/users")
 def create_user(ctx):
     state = ctx.state
-    if not ctx.principal.authenticated:
-        if not get_config(state, "self_registration"):
-            raise HarborError(401, "unauthorized")
-    elif not ctx.principal.sysadmin:
-        raise forbidden("forbidden")
+    # requireCreatable: the auth mode first, then the system user:create permission; self-registration never
+    # helps an API call (only a UI session may self-register)
     if get_config(state, "auth_mode") != "db_auth":
-        raise forbidden("create user is not allowed when the auth mode is not db_auth")
+        raise forbidden("creating local user is not allowed under auth mode: %s" % get_config(state, "auth_mode"))
+    if not auth.has_permission(ctx, None, "user", "create"):
+        if not get_config(state, "self_registration"):
+            auth.require(ctx, None, "user", "create")
+        raise forbidden("self-registration cannot be triggered via API")
     body = ctx.json_object()
     username = body.get("username") or ""
     if not username:
@@ -192,17 +234,15 @@ def search_users(ctx):
 
 @ROUTES.get("/users/{user_id}")
 def get_user(ctx):
-    auth.require_authenticated(ctx)
+    _require_self_or_permission(ctx, "read", "Not authorized to read user: %s" % ctx.params["user_id"])
     user = _get_user(ctx)
-    _require_self_or_admin(ctx, user)
     return Response.json(serialize(user))
 
 
 @ROUTES.put("/users/{user_id}")
 def update_user(ctx):
-    auth.require_authenticated(ctx)
+    _require_modifiable(ctx)
     user = _get_user(ctx)
-    _require_self_or_admin(ctx, user)
     body = ctx.json_object()
     _validate_profile(body, creating=False)
     for key in ("email", "realname", "comment"):
@@ -215,10 +255,11 @@ def update_user(ctx):
 
 @ROUTES.delete("/users/{user_id}")
 def delete_user(ctx):
-    auth.require_sysadmin(ctx)
+    _require_user_access(ctx, "delete", "Not authorized to delete users")
+    user_id = ctx.path_int("user_id")
+    if user_id == 1 or _is_self(ctx, user_id):
+        raise forbidden("User with ID %d cannot be deleted" % user_id)
     user = _get_user(ctx)
-    if user["user_id"] == 1 or user["user_id"] == ctx.principal.user_id:
-        raise forbidden("can not delete the admin user or yourself")
     del ctx.state.users[user["user_id"]]
     ctx.state.members[:] = [m for m in ctx.state.members
                             if not (m["entity_type"] == "u" and m["entity_id"] == user["user_id"])]
@@ -228,7 +269,7 @@ def delete_user(ctx):
 
 @ROUTES.put("/users/{user_id}/sysadmin")
 def set_sysadmin(ctx):
-    auth.require_sysadmin(ctx)
+    auth.require(ctx, None, "user", "update")  # RequireSystemAccess(update, user) on every version
     user = _get_user(ctx)
     body = ctx.json_object()
     if user["user_id"] == 1:
@@ -241,16 +282,18 @@ def set_sysadmin(ctx):
 
 @ROUTES.put("/users/{user_id}/password")
 def update_password(ctx):
-    auth.require_authenticated(ctx)
+    _require_modifiable(ctx)
     user = _get_user(ctx)
-    _require_self_or_admin(ctx, user)
     body = ctx.json_object()
     new = body.get("new_password") or ""
-    if not ctx.principal.sysadmin or ctx.principal.user_id == user["user_id"]:
+    if _is_self(ctx, user["user_id"]):  # only the user itself must know the old password
         if body.get("old_password") != user["password"]:
             raise forbidden("the old password is not correct")
-        if new == user["password"]:
-            raise bad_request("the new password can not be same with the old one")
+    # "identical to old": 2.15 compares with the target user's password; before, with the caller's own
+    compared = user if ctx.version >= (2, 15) or ctx.principal.kind != "user" else ctx.state.users.get(
+        ctx.principal.user_id)
+    if compared is not None and new == compared["password"]:
+        raise bad_request("the new password can not be same with the old one")
     if not valid_password(new):
         raise bad_request(PASSWORD_MESSAGE)
     user["password"] = ctx.state.remember_secret(new)

@@ -130,6 +130,55 @@ def test_harbor_error_body_becomes_one_clear_error(harbor):
     assert err.value.errors == ERRORS_400["errors"]
 
 
+FORBIDDEN_ROBOT = {"errors": [{"code": "FORBIDDEN", "message": "robot$ci"}]}
+
+
+def test_403_of_a_robot_names_it_and_points_to_the_module_notes(harbor):
+    harbor.systeminfo()
+    harbor.post(API + "/registries", status=403, json=FORBIDDEN_ROBOT, headers={"X-Request-Id": "req-7"})
+    cli = HarborClient(URL, "robot$ci", "Secret123", sleep=[].append)
+    with pytest.raises(HarborError) as err:
+        cli.post("/registries", {"name": "hub"})
+    assert str(err.value) == (
+        "POST /api/v2.0/registries failed with HTTP 403: FORBIDDEN: robot$ci (X-Request-Id: req-7). "
+        "The account robot$ci lacks the permission for POST /api/v2.0/registries; a robot account needs the "
+        "permissions that the notes of this module's documentation list (ansible-doc), and some operations need "
+        "a Harbor administrator")
+    assert err.value.status == 403 and err.value.request_id == "req-7"
+    assert err.value.errors == FORBIDDEN_ROBOT["errors"]
+
+
+def test_403_of_a_user_names_the_account(harbor):
+    harbor.systeminfo()
+    harbor.put(API + "/configurations", status=403, json={"errors": [{"code": "FORBIDDEN", "message": "alice"}]})
+    cli = HarborClient(URL, "alice", "Alice12345", sleep=[].append)
+    with pytest.raises(HarborError) as err:
+        cli.put("/configurations", {"read_only": True})
+    message = str(err.value)
+    assert message.endswith("(X-Request-Id: %s). The account alice lacks the permission for PUT "
+                            "/api/v2.0/configurations" % cli.request_id)
+    assert "robot" not in message
+
+
+def test_403_of_a_create_names_the_account(harbor):
+    harbor.systeminfo()
+    harbor.post(API + "/labels", status=403, json={"errors": [{"code": "FORBIDDEN", "message": "robot$bot"}]})
+    cli = HarborClient(URL, "robot$bot", "Secret123", sleep=[].append)
+    with pytest.raises(HarborError, match=r"The account robot\$bot lacks the permission for POST /api/v2.0/labels; "
+                                          r"a robot account needs"):
+        cli.create("/labels", {"name": "prod"}, find=lambda: None)
+    assert len(harbor.sent("POST")) == 1  # a 403 is not retried
+
+
+def test_other_errors_carry_no_permission_hint(harbor):
+    harbor.systeminfo()
+    harbor.post(API + "/registries", status=401, json={"errors": [{"code": "UNAUTHORIZED", "message": "x"}]})
+    cli = HarborClient(URL, "robot$ci", "Secret123", sleep=[].append)
+    with pytest.raises(HarborError) as err:
+        cli.post("/registries", {"name": "hub"})
+    assert "lacks the permission" not in str(err.value)
+
+
 def test_error_without_body(harbor):
     harbor.systeminfo()
     harbor.delete(API + "/projects/a", status=412, body="")
@@ -311,6 +360,31 @@ def test_find_by_name_is_exact(harbor):
     cli = client()
     assert cli.find_by_name("/registries", "app", params={"q": "name=app"}) == {"name": "app", "id": 3}
     assert cli.find_by_name("/registries", "ap") is None
+
+
+FORBIDDEN_PROJECT = {"errors": [{"code": "FORBIDDEN", "message": "forbidden"}]}
+
+
+def test_a_missing_project_is_none_for_a_robot_that_gets_403(harbor):
+    # Harbor checks the permission first: a robot gets 403 for a project that does not exist
+    harbor.systeminfo()
+    harbor.get(API + "/projects/team", status=403, json=FORBIDDEN_PROJECT)
+    harbor.head(API + "/projects", status=404)
+    cli = HarborClient(URL, "robot$ci", "Secret123", sleep=[].append)
+    assert cli.get_project("team") is None
+    head = harbor.calls[-1].request
+    assert head.method == "HEAD" and head.url.endswith("/projects?project_name=team")
+
+
+def test_an_existing_project_the_robot_may_not_read_stays_403(harbor):
+    harbor.systeminfo()
+    harbor.get(API + "/projects/team", status=403, json=FORBIDDEN_PROJECT)
+    harbor.head(API + "/projects", status=200)
+    cli = HarborClient(URL, "robot$ci", "Secret123", sleep=[].append)
+    with pytest.raises(HarborError, match=r"GET /api/v2.0/projects/team failed with HTTP 403: .*The account "
+                                          r"robot\$ci lacks the permission") as err:
+        cli.get_project("team")
+    assert err.value.status == 403
 
 
 def test_boolean_query_parameters_are_lower_case(harbor):
