@@ -121,6 +121,7 @@ immutable_tag_rule:
       sample: {repository: [{kind: doublestar, decoration: repoMatches, pattern: "**"}]}
 """
 
+from ansible_collections.harbor_ops.harbor.plugins.module_utils import _shapes as shapes
 from ansible_collections.harbor_ops.harbor.plugins.module_utils._api import PROJECT_NAME_HEADER, quote_path
 from ansible_collections.harbor_ops.harbor.plugins.module_utils._resource import HarborResource, merge
 from ansible_collections.harbor_ops.harbor.plugins.module_utils._tag_rules import (
@@ -139,6 +140,7 @@ TEMPLATE = "immutable_template"
 
 class ImmutableTagRule(HarborResource):
     result_key = "immutable_tag_rule"
+    returned_shape = shapes.IMMUTABLE_RULE
     module_args = dict(
         project=dict(type="str", required=True),
         state=dict(type="str", choices=["present", "absent"], default="present"),
@@ -166,7 +168,6 @@ class ImmutableTagRule(HarborResource):
             rule["tag_selectors"] = [normalize_selector(s, with_extras=False) for s in rule.get("tag_selectors") or []]
             rule["scope_selectors"] = normalize_scope_selectors(rule.get("scope_selectors"))
             if rule["tag_selectors"] == wanted["tag_selectors"] and rule["scope_selectors"] == wanted["scope_selectors"]:
-                rule["disabled"] = bool(rule.get("disabled"))
                 return rule
         return None
 

@@ -107,6 +107,7 @@ label:
 
 import re
 
+from ansible_collections.harbor_ops.harbor.plugins.module_utils import _shapes as shapes
 from ansible_collections.harbor_ops.harbor.plugins.module_utils._resource import HarborResource
 from ansible_collections.harbor_ops.harbor.plugins.module_utils._validate import check_name
 
@@ -115,6 +116,7 @@ COLOR_RE = re.compile(r"^#[0-9A-Fa-f]{6}$")
 
 class Label(HarborResource):
     result_key = "label"
+    returned_shape = shapes.LABEL
     module_args = dict(
         name=dict(type="str", required=True),
         project=dict(type="str", aliases=["project_name"]),

@@ -223,6 +223,7 @@ import re
 
 from urllib.parse import urlsplit
 
+from ansible_collections.harbor_ops.harbor.plugins.module_utils import _shapes as shapes
 from ansible_collections.harbor_ops.harbor.plugins.module_utils._api import HarborError, exact_query
 from ansible_collections.harbor_ops.harbor.plugins.module_utils._resource import HarborResource
 
@@ -241,6 +242,7 @@ def clean_url(url):
 class Registry(HarborResource):
     result_key = "registry"
     secret_keys = ("access_secret",)
+    returned_shape = shapes.REGISTRY
     module_args = dict(
         name=dict(type="str", required=True),
         state=dict(type="str", choices=["present", "absent"], default="present"),

@@ -74,11 +74,13 @@ registries:
         access_secret: "********"
 """
 
+from ansible_collections.harbor_ops.harbor.plugins.module_utils import _shapes as shapes
 from ansible_collections.harbor_ops.harbor.plugins.module_utils._api import exact_query
 from ansible_collections.harbor_ops.harbor.plugins.module_utils._resource import HarborInfo, mask
 
 
 class RegistryInfo(HarborInfo):
+    returned_shape = shapes.REGISTRY
     module_args = dict(
         name=dict(type="str"),
         type=dict(type="str"),
@@ -91,7 +93,8 @@ class RegistryInfo(HarborInfo):
             found = [registry] if registry else []
         else:
             found = list(self.client.paginate("/registries", params=exact_query(kind, key="type") if kind else None))
-        registries = [mask(r, ("access_secret",)) for r in found if kind is None or r.get("type") == kind]
+        registries = [mask(self.complete(r), ("access_secret",)) for r in found
+                      if kind is None or r.get("type") == kind]
         return dict(registries=registries)
 
 

@@ -255,6 +255,7 @@ import json
 import re
 
 from ansible_collections.harbor_ops.harbor.plugins.module_utils._api import HarborError, exact_query
+from ansible_collections.harbor_ops.harbor.plugins.module_utils import _shapes as shapes
 from ansible_collections.harbor_ops.harbor.plugins.module_utils._resource import HarborResource, merge
 from ansible_collections.harbor_ops.harbor.plugins.module_utils._validate import check_cron
 
@@ -267,11 +268,6 @@ INT8_MAX = 127
 _COMPONENT = r"[a-z0-9]+(?:(?:[._]|__|[-]*)[a-z0-9]+)*"
 NAMESPACE_RE = re.compile(r"^%s(?:/%s)*$" % (_COMPONENT, _COMPONENT))
 BOOL_KEYS = ("override", "copy_by_chunk", "enabled", "single_active_replication")
-# (API key, option, Harbor's value when the key is omitted)
-IMPLICIT = [("description", "description", ""), ("dest_namespace", "dest_namespace", ""),
-            ("dest_namespace_replace_count", "dest_namespace_replace_count", -1), ("speed", "speed", 0),
-            ("deletion", "replicate_deletion", False), ("replicate_deletion", "replicate_deletion", False)]
-IMPLICIT += [(key, key, False) for key in BOOL_KEYS]
 
 
 def canonical_filter(item):
@@ -311,6 +307,7 @@ def check_filter(index, item):
 class ReplicationPolicy(HarborResource):
     result_key = "policy"
     secret_keys = ("access_secret",)
+    returned_shape = shapes.REPLICATION_POLICY
     module_args = dict(
         name=dict(type="str", required=True),
         state=dict(type="str", choices=["present", "absent"], default="present"),
@@ -398,10 +395,6 @@ class ReplicationPolicy(HarborResource):
         trigger = dict(policy.get("trigger") or {})
         trigger["type"] = trigger.get("type") or "manual"
         policy["trigger"] = trigger
-        # Harbor's implicit values, for the keys the user manages (omitted or null in some answers)
-        for key, option, value in IMPLICIT:
-            if self.params[option] is not None and policy.get(key) is None:
-                policy[key] = value
         return policy
 
     def registry_id(self, option):

@@ -111,6 +111,7 @@ policies:
 """
 
 from ansible_collections.harbor_ops.harbor.plugins.module_utils._api import exact_query
+from ansible_collections.harbor_ops.harbor.plugins.module_utils import _shapes as shapes
 from ansible_collections.harbor_ops.harbor.plugins.module_utils._resource import HarborInfo
 
 
@@ -124,6 +125,7 @@ def readable(policy):
 
 
 class ReplicationPolicyInfo(HarborInfo):
+    returned_shape = shapes.REPLICATION_POLICY
     module_args = dict(
         name=dict(type="str"),
     )
@@ -135,7 +137,7 @@ class ReplicationPolicyInfo(HarborInfo):
             found = [policy] if policy else []
         else:
             found = list(self.client.paginate("/replication/policies"))
-        return dict(policies=[readable(policy) for policy in found])
+        return dict(policies=[readable(self.complete(policy)) for policy in found])
 
 
 def main():

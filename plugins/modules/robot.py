@@ -304,6 +304,7 @@ secret_file:
 import datetime
 import time
 
+from ansible_collections.harbor_ops.harbor.plugins.module_utils import _shapes as shapes
 from ansible_collections.harbor_ops.harbor.plugins.module_utils._api import HarborClient, HarborError
 from ansible_collections.harbor_ops.harbor.plugins.module_utils._resource import MASK, HarborResource
 from ansible_collections.harbor_ops.harbor.plugins.module_utils._robot import (
@@ -331,6 +332,7 @@ ACCESS_OPTIONS = dict(
 class Robot(HarborResource):
     result_key = "robot"
     secret_keys = ("secret",)
+    returned_shape = shapes.ROBOT
     module_args = dict(
         name=dict(type="str", required=True),
         level=dict(type="str", choices=["system", "project"]),
@@ -405,8 +407,6 @@ class Robot(HarborResource):
         for item in list_robots(self.client, project_id):
             if item.get("name") == robot.full:
                 item["permissions"] = canonical(item.get("permissions"))
-                if self.params["description"] is not None:
-                    item.setdefault("description", "")
                 return item
         return None
 

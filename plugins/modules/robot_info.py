@@ -141,6 +141,7 @@ robots:
             - {resource: repository, action: push}
 """
 
+from ansible_collections.harbor_ops.harbor.plugins.module_utils import _shapes as shapes
 from ansible_collections.harbor_ops.harbor.plugins.module_utils._resource import HarborInfo
 from ansible_collections.harbor_ops.harbor.plugins.module_utils._robot import (
     DEFAULT_PREFIX,
@@ -154,6 +155,7 @@ from ansible_collections.harbor_ops.harbor.plugins.module_utils._validate import
 
 
 class RobotInfo(HarborInfo):
+    returned_shape = shapes.ROBOT
     module_args = dict(
         project=dict(type="str"),
         level=dict(type="str", choices=["system", "project"]),
@@ -190,7 +192,7 @@ class RobotInfo(HarborInfo):
             if self.wanted is not None and item.get("name") != self.wanted.full:
                 continue
             item["permissions"] = canonical(item.get("permissions"))
-            robots.append(with_expiry(item))
+            robots.append(with_expiry(self.complete(item)))
             warning = expiry_warning(item, self.params["expiry_warning_days"])
             if warning:
                 self.module.warn(warning)

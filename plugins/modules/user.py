@@ -145,6 +145,7 @@ user:
 
 import re
 
+from ansible_collections.harbor_ops.harbor.plugins.module_utils import _shapes as shapes
 from ansible_collections.harbor_ops.harbor.plugins.module_utils._api import HarborClient, HarborError
 from ansible_collections.harbor_ops.harbor.plugins.module_utils._resource import HarborResource
 from ansible_collections.harbor_ops.harbor.plugins.module_utils._validate import check_password, check_username
@@ -156,6 +157,7 @@ PROFILE_KEYS = ("email", "realname", "comment")
 class User(HarborResource):
     result_key = "user"
     secret_keys = ("password",)
+    returned_shape = shapes.USER
     module_args = dict(
         name=dict(type="str", required=True),
         state=dict(type="str", choices=["present", "absent"], default="present"),

@@ -68,11 +68,13 @@ users:
       creation_time: "2026-05-01T10:00:00.000Z"
 """
 
+from ansible_collections.harbor_ops.harbor.plugins.module_utils import _shapes as shapes
 from ansible_collections.harbor_ops.harbor.plugins.module_utils._resource import HarborInfo
 from ansible_collections.harbor_ops.harbor.plugins.module_utils._validate import check_username
 
 
 class UserInfo(HarborInfo):
+    returned_shape = shapes.USER
     module_args = dict(
         name=dict(type="str"),
         sysadmin=dict(type="bool"),
@@ -88,7 +90,8 @@ class UserInfo(HarborInfo):
         else:
             found = list(self.client.paginate("/users", params=dict(sort="username")))
         sysadmin = self.params["sysadmin"]
-        return dict(users=[u for u in found if sysadmin is None or bool(u.get("sysadmin_flag")) == sysadmin])
+        return dict(users=[self.complete(u) for u in found
+                           if sysadmin is None or bool(u.get("sysadmin_flag")) == sysadmin])
 
 
 def main():

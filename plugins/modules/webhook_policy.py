@@ -180,6 +180,7 @@ webhook_policy:
 
 from urllib.parse import urlsplit
 
+from ansible_collections.harbor_ops.harbor.plugins.module_utils import _shapes as shapes
 from ansible_collections.harbor_ops.harbor.plugins.module_utils._api import PROJECT_NAME_HEADER, quote_path
 from ansible_collections.harbor_ops.harbor.plugins.module_utils._resource import HarborResource, merge
 from ansible_collections.harbor_ops.harbor.plugins.module_utils._validate import check_name
@@ -228,6 +229,7 @@ def target_key(target):
 class WebhookPolicy(HarborResource):
     result_key = "webhook_policy"
     secret_keys = ("auth_header",)
+    returned_shape = shapes.WEBHOOK_POLICY
     module_args = dict(
         project=dict(type="str", required=True),
         name=dict(type="str", required=True),

@@ -62,12 +62,14 @@ webhook_policies:
       update_time: "2026-01-02T03:04:05.000Z"
 """
 
+from ansible_collections.harbor_ops.harbor.plugins.module_utils import _shapes as shapes
 from ansible_collections.harbor_ops.harbor.plugins.module_utils._api import PROJECT_NAME_HEADER, quote_path
 from ansible_collections.harbor_ops.harbor.plugins.module_utils._resource import HarborInfo, mask
 from ansible_collections.harbor_ops.harbor.plugins.module_utils._validate import check_name
 
 
 class WebhookPolicyInfo(HarborInfo):
+    returned_shape = shapes.WEBHOOK_POLICY
     module_args = dict(
         project=dict(type="str", required=True),
         name=dict(type="str"),
@@ -81,7 +83,7 @@ class WebhookPolicyInfo(HarborInfo):
         path = "/projects/%s/webhook/policies" % quote_path(project["name"])
         policies = [p for p in self.client.paginate(path, headers=PROJECT_NAME_HEADER)
                     if self.params["name"] is None or p.get("name") == self.params["name"]]
-        return dict(webhook_policies=mask(policies, ("auth_header",)))
+        return dict(webhook_policies=mask([self.complete(p) for p in policies], ("auth_header",)))
 
 
 def main():

@@ -36,7 +36,8 @@ import yaml
 from tests.fake_harbor.resources.robots import allowed_pairs
 from tests.fake_harbor.server import FakeHarbor
 
-from .test_targets import (  # noqa: F401  pylint: disable=unused-import (collections_path is a fixture)
+# collections_path is a fixture: imported to be used, not referenced
+from .test_targets import (  # noqa: F401  pylint: disable=unused-import
     ADMIN_PASSWORD, REPO, TARGETS_DIR, VERSIONS, ansible_playbook, ansible_python, collections_path,
 )
 

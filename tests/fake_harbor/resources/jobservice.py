@@ -54,7 +54,7 @@ SINCE = {"SBOM": (2, 11)}
 
 def init_state(state):
     state.worker_pool = {"id": secrets.token_hex(12), "pid": os.getpid(), "start_at": executions.clock_iso(state),
-                         "workers": [secrets.token_hex(12) for _ in range(CONCURRENCY)]}
+                         "workers": [secrets.token_hex(12) for _index in range(CONCURRENCY)]}
 
 
 def job_types(version):

@@ -317,7 +317,7 @@ def onboard_oidc(state, user, subiss=None):
 def random_cli_secret():
     """``getRandomSecret``: 9 random characters, drawn again until they follow the secret rules."""
     while True:
-        secret = "".join(secrets.choice(CLI_SECRET_ALPHABET) for _ in range(9))
+        secret = "".join(secrets.choice(CLI_SECRET_ALPHABET) for _index in range(9))
         if valid_password(secret):
             return secret
 
