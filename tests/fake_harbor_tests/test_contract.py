@@ -1,5 +1,6 @@
 """Contract validation of requests and responses against Harbor's specs (contract-notes.md)."""
 
+import re
 import time
 
 import pytest
@@ -7,8 +8,9 @@ import requests
 
 from tests.fake_harbor.contract.spec import load_spec, to_draft4
 from tests.fake_harbor.contract.validator import FORMAT_CHECKER
+from tests.fake_harbor import resources
 from tests.fake_harbor.framework.response import Response
-from tests.fake_harbor.framework.routing import RouteTable
+from tests.fake_harbor.framework.routing import Router, RouteTable
 from tests.fake_harbor.server import FakeHarbor
 from tests.fake_harbor.version import HarborVersion
 
@@ -247,3 +249,18 @@ def test_metadata_key_of_a_later_version_is_dropped(fake_harbor_pool):
         "metadata.max_upstream_conn in body is not defined by the schema (Harbor drops it)"]
     assert requests.get(server.api_url + "/projects/old", auth=ADMIN, timeout=10).json()["metadata"] == {
         "public": "false"}
+
+
+@pytest.mark.parametrize("version", ["2.10", "2.11", "2.12", "2.13", "2.14", "2.15", "main"])
+def test_every_operation_of_the_spec_is_served(version):
+    """No operation of the version's spec answers 501: each has a route of the fake (README, "Not done yet")."""
+    harbor_version = HarborVersion(version)
+    spec = load_spec(SPEC_DIR, harbor_version)
+    router = Router([module.ROUTES for module in resources.MODULES], harbor_version)
+    unserved = []
+    for operation in spec.operations:
+        sample = re.sub(r"\{[^}]+\}", "1", operation.path)
+        if not any(route.method == operation.method and route.template.match(sample) is not None
+                   for route in router.routes):
+            unserved.append("%s %s" % (operation.method, operation.path))
+    assert unserved == []
