@@ -1,6 +1,12 @@
-"""Integration harness settings: say loudly whether the fake Harbor checks Harbor's contract."""
+"""Integration harness: the contract notice, and the fixtures the test files share."""
+
+import pathlib
+
+import pytest
 
 from tests.fake_harbor.contract.spec import find_spec_dir
+
+REPO = pathlib.Path(__file__).resolve().parents[2]
 
 
 def contract_notice():
@@ -17,3 +23,13 @@ def pytest_report_header(config):
 
 def pytest_terminal_summary(terminalreporter):
     terminalreporter.write_line(contract_notice())
+
+
+@pytest.fixture(scope="session")
+def collections_path(tmp_path_factory):
+    """An ansible_collections tree whose harbor_ops/harbor is this checkout (a symlink: always current)."""
+    root = tmp_path_factory.mktemp("collections")
+    namespace = root / "ansible_collections" / "harbor_ops"
+    namespace.mkdir(parents=True)
+    (namespace / "harbor").symlink_to(REPO)
+    return root

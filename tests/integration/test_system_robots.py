@@ -26,7 +26,6 @@ import http.cookiejar
 import json
 import os
 import pathlib
-import subprocess
 import sys
 
 import pytest
@@ -36,10 +35,7 @@ import yaml
 from tests.fake_harbor.resources.robots import allowed_pairs
 from tests.fake_harbor.server import FakeHarbor
 
-# collections_path is a fixture: imported to be used, not referenced
-from .test_targets import (  # noqa: F401  pylint: disable=unused-import
-    ADMIN_PASSWORD, REPO, TARGETS_DIR, VERSIONS, ansible_playbook, ansible_python, collections_path,
-)
+from .test_targets import ADMIN_PASSWORD, REPO, VERSIONS, run_playbook
 
 HERE = pathlib.Path(__file__).resolve().parent
 RUNS = HERE / "robot_runs"
@@ -259,7 +255,7 @@ def robot_fakes_fixture():
 
 
 @pytest.mark.parametrize("version", VERSIONS)
-def test_write_modules_as_system_robots(version, robot_fakes, collections_path, tmp_path):  # noqa: F811
+def test_write_modules_as_system_robots(version, robot_fakes, collections_path, tmp_path):
     # pylint: disable=redefined-outer-name
     fake = robot_fakes(version)
     fake.reset()
@@ -275,20 +271,7 @@ def test_write_modules_as_system_robots(version, robot_fakes, collections_path, 
     extra_vars = dict(harbor_url=fake.url, fake_url=fake.url, harbor_ca_path=fake.ca_path, harbor_version=version,
                       fake_control_url=fake.url + "/_fake", project=PROJECT, modules=modules,
                       robot_accounts=robots, refused_accounts=refused, admin_accounts=administrative)
-    vars_file = tmp_path / "vars.json"
-    vars_file.write_text(json.dumps(extra_vars))
-    vars_file.chmod(0o600)
-    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=str(collections_path), ANSIBLE_ROLES_PATH=str(TARGETS_DIR),
-               ANSIBLE_NOCOLOR="1", ANSIBLE_FORCE_COLOR="0", ANSIBLE_RETRY_FILES_ENABLED="0",
-               ANSIBLE_LOCALHOST_WARNING="0", ANSIBLE_INVENTORY_UNPARSED_WARNING="0",
-               ANSIBLE_PYTHON_INTERPRETER=ansible_python(), ANSIBLE_LOCAL_TEMP=str(tmp_path / "tmp"))
-    proc = subprocess.run([ansible_playbook(), str(RUNS / "playbook.yml"), "-i", "localhost,", "-c", "local",
-                           "-e", "@" + str(vars_file), "-vvv"],
-                          env=env, cwd=str(tmp_path), capture_output=True, text=True, timeout=1800, check=False)
-    output = proc.stdout + proc.stderr
-    (tmp_path / "ansible.log").write_text(output)
-    assert proc.returncode == 0, "ansible-playbook failed (rc %d); end of output:\n%s" % (
-        proc.returncode, output[-8000:])
+    output = run_playbook(RUNS / "playbook.yml", extra_vars, collections_path, tmp_path, timeout=1800)
     assert "robots: every module done" in output  # the last play ran
 
     # the whole request log: every module really ran as its robot, and only the expected calls were refused

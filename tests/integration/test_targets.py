@@ -40,16 +40,6 @@ def targets():
 
 
 @pytest.fixture(scope="session")
-def collections_path(tmp_path_factory):
-    """An ansible_collections tree whose harbor_ops/harbor is this checkout (a symlink: always current)."""
-    root = tmp_path_factory.mktemp("collections")
-    namespace = root / "ansible_collections" / "harbor_ops"
-    namespace.mkdir(parents=True)
-    (namespace / "harbor").symlink_to(REPO)
-    return root
-
-
-@pytest.fixture(scope="session")
 def fakes():
     """One TLS fake Harbor per version for this pytest worker, started on first use.
 
@@ -95,6 +85,29 @@ def push_settings(fake, tmp_path):
     return dict(fake_registry=registry, fake_cert_dir=str(cert_dir), fake_push_authfile=str(authfile))
 
 
+def run_playbook(playbook, extra_vars, collections_path, tmp_path, timeout=900):
+    """``ansible-playbook -vvv`` of ``playbook`` on localhost with this checkout as the collection; its output.
+
+    The extra vars go in a 0600 file (they hold passwords); the output is kept in ``tmp_path/ansible.log``. Fails
+    the test with the end of the output unless ansible-playbook succeeded.
+    """
+    vars_file = tmp_path / "vars.json"
+    vars_file.write_text(json.dumps(extra_vars))
+    vars_file.chmod(0o600)
+    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=str(collections_path), ANSIBLE_ROLES_PATH=str(TARGETS_DIR),
+               ANSIBLE_NOCOLOR="1", ANSIBLE_FORCE_COLOR="0", ANSIBLE_RETRY_FILES_ENABLED="0",
+               ANSIBLE_LOCALHOST_WARNING="0", ANSIBLE_INVENTORY_UNPARSED_WARNING="0",
+               ANSIBLE_PYTHON_INTERPRETER=ansible_python(), ANSIBLE_LOCAL_TEMP=str(tmp_path / "tmp"))
+    proc = subprocess.run([ansible_playbook(), str(playbook), "-i", "localhost,", "-c", "local",
+                           "-e", "@" + str(vars_file), "-vvv"],
+                          env=env, cwd=str(tmp_path), capture_output=True, text=True, timeout=timeout, check=False)
+    output = proc.stdout + proc.stderr
+    (tmp_path / "ansible.log").write_text(output)
+    assert proc.returncode == 0, "ansible-playbook failed (rc %d); end of output:\n%s" % (
+        proc.returncode, output[-8000:])
+    return output
+
+
 @pytest.mark.parametrize("version", VERSIONS)
 @pytest.mark.parametrize("target", targets())
 def test_target(target, version, fakes, collections_path, tmp_path):
@@ -104,19 +117,7 @@ def test_target(target, version, fakes, collections_path, tmp_path):
                       harbor_ca_path=fake.ca_path, harbor_version=version, fake_control_url=fake.url + "/_fake",
                       fake_url=fake.url, fake_repo_root=str(REPO), fake_python=sys.executable,
                       fake_registry_enabled=REGISTRY, **push_settings(fake, tmp_path))
-    vars_file = tmp_path / "vars.json"
-    vars_file.write_text(json.dumps(extra_vars))
-    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=str(collections_path), ANSIBLE_ROLES_PATH=str(TARGETS_DIR),
-               ANSIBLE_NOCOLOR="1", ANSIBLE_FORCE_COLOR="0", ANSIBLE_RETRY_FILES_ENABLED="0",
-               ANSIBLE_LOCALHOST_WARNING="0", ANSIBLE_INVENTORY_UNPARSED_WARNING="0",
-               ANSIBLE_PYTHON_INTERPRETER=ansible_python(), ANSIBLE_LOCAL_TEMP=str(tmp_path / "tmp"))
-    proc = subprocess.run([ansible_playbook(), str(HERE / "run_target.yml"), "-i", "localhost,", "-c", "local",
-                           "-e", "@" + str(vars_file), "-vvv"],
-                          env=env, cwd=str(tmp_path), capture_output=True, text=True, timeout=900, check=False)
-    output = proc.stdout + proc.stderr
-    (tmp_path / "ansible.log").write_text(output)
-    assert proc.returncode == 0, "ansible-playbook failed (rc %d); end of output:\n%s" % (
-        proc.returncode, output[-6000:])
+    output = run_playbook(HERE / "run_target.yml", extra_vars, collections_path, tmp_path)
 
     violations = fake.violations
     assert violations == [], "contract violations against Harbor %s:\n%s" % (

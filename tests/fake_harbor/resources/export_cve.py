@@ -31,9 +31,9 @@ src/jobservice/job/impl/scandataexport/scan_data_export.go):
 
 import csv
 import io
-import re
 
 from ..framework import auth
+from ..framework.doublestar import doublestar_match
 from ..framework.errors import HarborError, bad_request, forbidden, not_found, unprocessable
 from ..framework.response import Response
 from ..framework.routing import RouteTable
@@ -60,36 +60,6 @@ def init_state(state):
 
 # ---------------------------------------------------------------- filters and the CSV
 
-def _pattern(text):
-    """A doublestar pattern as a regex: ``**`` any path, ``*``/``?`` within a path part, ``{a,b}`` alternatives."""
-    out, index = [], 0
-    while index < len(text):
-        char = text[index]
-        if text.startswith("**", index):
-            out.append(".*")
-            index += 2
-            continue
-        if char == "*":
-            out.append("[^/]*")
-        elif char == "?":
-            out.append("[^/]")
-        elif char == "{":
-            end = text.find("}", index)
-            if end < 0:
-                out.append(re.escape(char))
-            else:
-                out.append("(?:%s)" % "|".join(_pattern(part) for part in text[index + 1:end].split(",")))
-                index = end
-        else:
-            out.append(re.escape(char))
-        index += 1
-    return "".join(out)
-
-
-def _matches(pattern, value):
-    return re.fullmatch(_pattern(pattern), value) is not None
-
-
 def _cve_ids(text):
     return {item.strip() for item in (text or "").strip("{}").split(",") if item.strip()}
 
@@ -101,9 +71,9 @@ def _selected_artifacts(state, project, criteria):
         if artifact["project_id"] != project["project_id"]:
             continue
         name = artifact["repository_name"].split("/", 1)[1]
-        if repositories and not _matches(repositories, name):
+        if repositories and not doublestar_match(repositories, name):
             continue
-        if tags and not any(_matches(tags, t["name"]) for t in artifact["tags"]):
+        if tags and not any(doublestar_match(tags, t["name"]) for t in artifact["tags"]):
             continue
         held = {(label.get("id") if isinstance(label, dict) else label) for label in artifact["labels"]}
         if labels and not set(labels) & held:

@@ -71,6 +71,7 @@ import urllib.request
 from urllib.parse import urlsplit
 
 from ..framework import auth
+from ..framework.doublestar import doublestar_match
 from ..framework.errors import bad_request, conflict, internal, not_found, precondition
 from ..framework.paging import paginate
 from ..framework.query import filter_items
@@ -511,37 +512,6 @@ def _queue(policy):
     return "%s:%d" % (VENDOR_TYPE, policy["id"])
 
 
-def _glob(pattern):
-    """A doublestar pattern as a regex: ``**`` anything, ``*``/``?`` within a path segment, ``{a,b}``."""
-    return re.compile("^%s$" % _glob_body(pattern))
-
-
-def _glob_body(pattern):
-    out, i = [], 0
-    while i < len(pattern):
-        char = pattern[i]
-        if pattern.startswith("**", i):
-            out.append(".*")
-            i += 2
-            continue
-        if char == "*":
-            out.append("[^/]*")
-        elif char == "?":
-            out.append("[^/]")
-        elif char == "{":
-            end = pattern.find("}", i)
-            if end < 0:
-                out.append(re.escape(char))
-            else:
-                out.append("(?:%s)" % "|".join(_glob_body(part) for part in pattern[i + 1:end].split(",")))
-                i = end + 1
-                continue
-        else:
-            out.append(re.escape(char))
-        i += 1
-    return "".join(out)
-
-
 def _candidates(ctx, project, filters):
     """Every (repository, tag) of the project's images that the repository, tag and label filters let through."""
     state = ctx.state
@@ -552,7 +522,7 @@ def _candidates(ctx, project, filters):
             continue
         value = item.get("value")
         if item.get("type") in patterns and isinstance(value, str) and value:
-            patterns[item["type"]].append(_glob(value))
+            patterns[item["type"]].append(value)
         elif item.get("type") == "label":
             names = value.split(",") if isinstance(value, str) else value if isinstance(value, list) else []
             labels.extend(n.strip() for n in names if isinstance(n, str) and n.strip())
@@ -561,7 +531,7 @@ def _candidates(ctx, project, filters):
         if repo["project_id"] != project["project_id"]:
             continue
         name = repo["name"][len(project["name"]) + 1:]
-        if not all(p.match(name) for p in patterns["repository"]):
+        if not all(doublestar_match(p, name) for p in patterns["repository"]):
             continue
         for artifact in sorted(artifacts.repository_artifacts(state, repo), key=lambda a: a["id"]):
             if artifact["type"] != "IMAGE":
@@ -570,7 +540,7 @@ def _candidates(ctx, project, filters):
             if not all(label in names for label in labels):
                 continue
             for tag in artifact["tags"]:
-                if all(p.match(tag["name"]) for p in patterns["tag"]):
+                if all(doublestar_match(p, tag["name"]) for p in patterns["tag"]):
                     found.append((repo, artifact, tag["name"]))
     return found
 

@@ -44,6 +44,7 @@ Executions are jobs of the fake's job service (executions.py, kind
 import re
 
 from ..framework import auth
+from ..framework.doublestar import doublestar_match
 from ..framework.context import now_iso
 from ..framework.errors import HarborError, bad_request, conflict, not_found, precondition
 from ..framework.paging import paginate
@@ -268,30 +269,6 @@ def delete_policy(ctx):
 
 # ---------------------------------------------------------------- executions
 
-def _glob_regex(pattern):
-    """Harbor's doublestar patterns: ``**`` any path, ``*`` one component, ``?`` one character, ``{a,b}``."""
-    out = []
-    i = 0
-    while i < len(pattern):
-        char = pattern[i]
-        if pattern.startswith("**", i):
-            out.append(".*")
-            i += 2
-            continue
-        if char == "*":
-            out.append("[^/]*")
-        elif char == "?":
-            out.append("[^/]")
-        elif char == "{" and "}" in pattern[i:]:
-            end = pattern.index("}", i)
-            out.append("(?:%s)" % "|".join(re.escape(alt) for alt in pattern[i + 1:end].split(",")))
-            i = end
-        else:
-            out.append(re.escape(char))
-        i += 1
-    return re.compile("^%s$" % "".join(out))
-
-
 def replace_namespace(repository, namespace, count):
     """api-notes §4: -1 replaces everything before the last component, N the first N components."""
     if not namespace:
@@ -323,8 +300,7 @@ def _sources(state, policy):
     pattern = _name_filter(policy)
     if policy["src_registry_id"]:
         return [(pattern or "library/hello-world").replace("**", "app").replace("*", "app")]
-    regex = _glob_regex(pattern) if pattern else None
-    return sorted(r["name"] for r in state.repositories if regex is None or regex.match(r["name"]))
+    return sorted(r["name"] for r in state.repositories if not pattern or doublestar_match(pattern, r["name"]))
 
 
 def _start(state, policy, trigger):

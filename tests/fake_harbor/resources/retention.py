@@ -24,9 +24,9 @@ The doublestar matcher and the selector functions here are also used by ``resour
 
 import datetime
 import json
-import re
 
 from ..framework import auth
+from ..framework.doublestar import doublestar_match
 from ..framework.context import now_iso
 from ..framework.errors import HarborError, bad_request, conflict, not_found
 from ..framework.paging import paginate
@@ -57,54 +57,7 @@ def init_state(state):
     state.retention_tasks = {}       # id -> task record (with its log)
 
 
-# ---------------------------------------------------------------- doublestar selectors (lib/selector)
-
-def doublestar_regex(pattern):
-    """``**`` any path, ``*`` and ``?`` within one path segment, ``{a,b}`` alternatives, ``[...]`` classes."""
-    out = []
-    depth = 0
-    i = 0
-    while i < len(pattern):
-        char = pattern[i]
-        if pattern.startswith("**", i):
-            out.append(".*")
-            i += 2
-            continue
-        if char == "*":
-            out.append("[^/]*")
-        elif char == "?":
-            out.append("[^/]")
-        elif char == "{":
-            depth += 1
-            out.append("(?:")
-        elif char == "}" and depth:
-            depth -= 1
-            out.append(")")
-        elif char == "," and depth:
-            out.append("|")
-        elif char == "[":
-            end = pattern.find("]", i + 1)
-            if end < 0:
-                raise ValueError("unclosed [ in %r" % pattern)
-            body = pattern[i + 1:end]
-            if body.startswith("!"):
-                body = "^" + body[1:]
-            out.append("[%s]" % body.replace("\\", "\\\\"))
-            i = end
-        else:
-            out.append(re.escape(char))
-        i += 1
-    if depth:
-        raise ValueError("unclosed { in %r" % pattern)
-    return re.compile("^%s$" % "".join(out))
-
-
-def doublestar_match(pattern, value):
-    try:
-        return bool(doublestar_regex(pattern).match(value))
-    except (ValueError, re.error):
-        return False
-
+# ---------------------------------------------------------------- selectors (lib/selector)
 
 def untagged_of(selector):
     """The ``untagged`` flag of a tag selector's ``extras`` JSON string (default true)."""
