@@ -258,3 +258,16 @@ def test_dest_namespace_replace_count(count, expected):
     # api-notes §4, for the source repository a/b/c
     assert replace_namespace("a/b/c", "ns", count) == expected
     assert replace_namespace("a/b/c", "", count) == "a/b/c"
+
+
+def test_the_log_of_a_task_that_has_not_logged_yet_is_an_empty_text(fake_harbor, harbor_api, remotes):
+    seed_repository(fake_harbor, "library", "app")
+    assert requests.post(fake_harbor.url + "/_fake/jobs", json={"hold": True, "kind": "REPLICATION"},
+                         timeout=10).status_code in (200, 201)
+    create(harbor_api, dict(PUSH, filters=[{"type": "name", "value": "library/**"}], trigger={"type": "manual"}))
+    execution = harbor_api.post("/replication/executions", json={"policy_id": 1})
+    execution_id = int(execution.headers["Location"].rsplit("/", 1)[1])
+    tasks = harbor_api.get("/replication/executions/%d/tasks" % execution_id).json()
+    log = harbor_api.get("/replication/executions/%d/tasks/%d/log" % (execution_id, tasks[0]["id"]))
+    assert log.status_code == 200 and log.text == ""
+    assert fake_harbor.violations == []
