@@ -7,11 +7,12 @@ import pytest
 import requests
 
 from tests.fake_harbor.__main__ import parse_args
-from tests.fake_harbor.framework.auth import Principal, require
+from tests.fake_harbor.framework.auth import PUBLIC_PROJECT_POLICIES, Principal, require
 from tests.fake_harbor.framework.errors import HarborError
 from tests.fake_harbor.framework.response import Response
 from tests.fake_harbor.framework.routing import RouteTable
 from tests.fake_harbor.resources.projects import lookup
+from tests.fake_harbor.resources.users import PROJECT_PERMISSIONS
 from tests.fake_harbor.server import FakeHarbor
 
 from .conftest import ADMIN, stand_ins_first
@@ -102,7 +103,9 @@ def test_robot_principal_and_permission_helper():
         perms = requests.get(url + "/users/current/permissions", params={"scope": "/project/1", "relative": "true"},
                              auth=robot, timeout=10)
         assert perms.status_code == 200
-        assert perms.json() == [{"resource": "repository", "action": "push"}]
+        # its own permission, plus what everybody may do in the public project library (publicProjectPolicies)
+        got = {(p["resource"], p["action"]) for p in perms.json()}
+        assert got == {("repository", "push")} | (PUBLIC_PROJECT_POLICIES & set(PROJECT_PERMISSIONS))
         assert requests.get(url + "/projects/library/preheat/providers", auth=robot, timeout=10).status_code == 200
         assert requests.get(url + "/projects/library/preheat/providers", timeout=10).status_code == 401
         requests.post(server.url + "/_fake/users", json={"username": "joe", "password": "Joe12345"}, timeout=10)
@@ -267,3 +270,16 @@ def test_require_helper_raises_harbor_errors():
     with pytest.raises(HarborError) as err:
         require(Ctx(robot), None, "project", "create")
     assert err.value.status == 403
+
+
+@pytest.mark.parametrize("fake_harbor", ["2.10", "2.15"], indirect=True)
+def test_a_public_project_opens_only_harbors_public_policies(fake_harbor):
+    """publicProjectPolicies: anyone reads the project, its repositories, artifacts and labels; nothing else."""
+    url = fake_harbor.api_url + "/projects/library"
+    assert requests.get(url, timeout=10).status_code == 200
+    assert requests.get(url + "/repositories", timeout=10).status_code == 200
+    for path in ("/members", "/logs", "/webhook/policies", "/immutabletagrules", "/metadatas/"):
+        assert requests.get(url + path, timeout=10).status_code == 401, path  # anonymous: not public
+    requests.post(fake_harbor.url + "/_fake/users", json={"username": "joe", "password": "Joe12345"}, timeout=10)
+    assert requests.get(url + "/members", auth=("joe", "Joe12345"), timeout=10).status_code == 403
+    assert requests.get(url + "/repositories", auth=("joe", "Joe12345"), timeout=10).status_code == 200

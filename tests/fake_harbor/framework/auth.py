@@ -218,6 +218,15 @@ def project_role(state, principal, project):
     return max(roles, key=lambda r: power.get(r, 0))
 
 
+# What everybody may do in a public project (publicProjectPolicies, src/common/rbac/project/util.go): read the
+# project, its labels, repositories (list and pull), tags, artifacts and their additions, scans and the scanner.
+PUBLIC_PROJECT_POLICIES = frozenset({
+    ("project", "read"), ("label", "read"), ("label", "list"), ("repository", "list"), ("repository", "pull"),
+    ("scan", "read"), ("scanner", "read"), ("tag", "list"), ("artifact", "read"), ("artifact", "list"),
+    ("artifact-addition", "read"),
+})
+
+
 def is_public(project):
     return project is not None and (project.get("metadata") or {}).get("public") == "true"
 
@@ -230,13 +239,13 @@ def has_permission(ctx, project, resource, action):
     principal = ctx.principal
     if principal.sysadmin:
         return True
+    if is_public(project) and (resource, action) in PUBLIC_PROJECT_POLICIES:
+        return True  # every caller, robots included (rbac/project: the public policies come first)
     if principal.is_robot:
         name = project["name"] if project is not None else None
         return principal.robot_allows(name, resource, action)
     if project is None:
         return False
-    if is_public(project) and action in READ_ACTIONS:
-        return True
     role = project_role(ctx.state, principal, project)
     return role is not None and role_allows(role, resource, action)
 
