@@ -248,11 +248,6 @@ def advance(state):
         _set_progress(state, execution, round(min(ratio, MAX_RUNNING_PROGRESS), 4))
 
 
-def observe(_state, execution):
-    """Kept for callers of the old model: reading an execution no longer moves it (``advance`` does)."""
-    return execution
-
-
 def finish(state, execution, status=SUCCESS, at=None):
     """End ``execution`` now (or at job clock time ``at``): run its work, then set the final status.
 
