@@ -49,7 +49,6 @@ Harbor's behaviour (api-notes §11, §13; swagger ``ScannerRegistration*``; ``sr
 Other resources use ``default_scanner(state)`` and ``scanner_for_project(state, project)`` (scans, scan-all).
 """
 
-import ipaddress
 import json
 import ssl
 import urllib.error
@@ -58,6 +57,7 @@ import uuid
 from urllib.parse import urlsplit
 
 from ..framework import auth
+from ..framework.network import is_loopback
 from ..framework.context import now_iso
 from ..framework.errors import HarborError, bad_request, conflict, forbidden, not_found
 from ..framework.paging import paginate
@@ -148,15 +148,6 @@ def keeps_credential(version):
 
 # ---------------------------------------------------------------- the adapter
 
-def _loopback(host):
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
 def _auth_headers(kind, credential):
     if kind == "Basic":
         return {"Authorization": "Basic " + credential}
@@ -193,7 +184,7 @@ def adapter_metadata(state, url, kind="", credential="", skip_verify=False):
     parts = urlsplit(base)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise AdapterUnreachable("invalid adapter URL %s" % url)
-    if not _loopback(parts.hostname):
+    if not is_loopback(parts.hostname):
         raise AdapterUnreachable("dial tcp: lookup %s: no such host" % parts.hostname)
     headers = dict(_auth_headers(kind, credential), Accept=METADATA_MIME)
     request = urllib.request.Request(base + "/api/v1/metadata", headers=headers, method="GET")

@@ -38,7 +38,6 @@ time of the latest execution of that event, the zero time when there was none) a
 """
 
 import datetime
-import ipaddress
 import json
 import ssl
 import threading
@@ -49,6 +48,7 @@ import uuid
 from urllib.parse import urlsplit
 
 from ..framework.errors import bad_request, conflict, not_found
+from ..framework.network import is_loopback
 from ..framework.paging import paginate
 from ..framework.query import OrList, filter_items
 from ..framework.response import Response
@@ -264,13 +264,7 @@ def _rfc3339():
 
 
 def _loopback(address):
-    host = urlsplit(address if "://" in address else "http://" + address).hostname or ""
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
+    return is_loopback(urlsplit(address if "://" in address else "http://" + address).hostname)
 
 
 def _log(task, message, level="INFO"):
