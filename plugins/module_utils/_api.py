@@ -23,6 +23,7 @@ surprising, so that modules never deal with them:
 
 from __future__ import annotations
 
+import copy
 import json
 import re
 import time
@@ -140,6 +141,20 @@ def exact_query(value, key="name"):
     return {"q": "%s=%s" % (key, quote(text, safe=""))}
 
 
+def field_getter(key):
+    """A function reading ``key`` of a list item: a field name, a dotted path (``ref.id``) or a tuple of them."""
+    if isinstance(key, tuple):
+        getters = [field_getter(part) for part in key]
+        return lambda item: tuple(getter(item) for getter in getters)
+    names = key.split(".")
+
+    def get(item):
+        for name in names:
+            item = item.get(name) if isinstance(item, dict) else None
+        return item
+    return get
+
+
 def error_text(body):
     """Harbor's error messages as one string, from its ``errors`` body or a plain text."""
     if isinstance(body, dict) and isinstance(body.get("errors"), list):
@@ -165,6 +180,12 @@ class HarborClient(object):
         self._sleep = sleep
         self.request_id = str(uuid.uuid4())
         self._systeminfo = None
+        #: bulk reads (``listing``): serve lookups from whole lists read once, see ``bulk``
+        self.bulk_reads = False
+        self.reads = 0  # read requests sent so far (GET, HEAD)
+        self._writes = 0  # write requests sent so far; a listing read before the last write is stale
+        self._listings = {}
+        self._relisted_at = 0
         self.session = requests.Session()
         self.session.auth = (username, password)
         # Never store a cookie: Harbor's sid cookie, when resent, turns every write into a CSRF failure.
@@ -184,6 +205,10 @@ class HarborClient(object):
     def _send(self, method, path, body=None, params=None, headers=None):
         """Send one request; return a HarborResponse or raise HarborError for a transport failure."""
         url = self.base_url + API_PREFIX + path
+        if method in ("GET", "HEAD"):
+            self.reads += 1
+        else:
+            self._writes += 1
         send_headers = {"X-Request-Id": self.request_id}
         send_headers.update(headers or {})
         if params:
@@ -370,6 +395,82 @@ class HarborClient(object):
                 return
             page += 1
 
+    @property
+    def writes(self):
+        """Write requests sent so far (POST, PUT, PATCH, DELETE)."""
+        return self._writes
+
+    # ------------------------------------------------------------ bulk reads
+
+    def bulk(self):
+        """Serve lookups from whole lists from now on (the bulk path); see ``listing``."""
+        self.bulk_reads = True
+        self.refresh()
+
+    def refresh(self):
+        """Forget the lists that a write made stale: the next lookup of each lists it again (once)."""
+        self._listings = dict((key, entry) for key, entry in self._listings.items()
+                              if entry["writes"] in (None, self._writes))
+        self._relisted_at = self._writes
+
+    def document(self, path):
+        """``GET path`` of a document that no run changes (``/permissions``): read once in bulk mode."""
+        if not self.bulk_reads:
+            return self.get(path)
+        key = ("document", path)
+        if key not in self._listings:
+            self._listings[key] = dict(writes=None, body=self.get(path))
+        return copy.deepcopy(self._listings[key]["body"])
+
+    def listing(self, path, params=None, headers=None):
+        """Every item of the list at ``path`` (page_size 100), or None where a targeted read must be used instead.
+
+        Only in bulk mode: a list is read once and then served from memory, until a write makes it stale; lookups
+        then fall back to targeted reads, so that objects created or changed in this run are read as Harbor stores
+        them, until ``refresh`` (the bulk engine calls it before each kind's reads) allows one new list.
+        """
+        if not self.bulk_reads:
+            return None
+        key = (path, tuple(sorted((params or {}).items())), tuple(sorted((headers or {}).items())))
+        entry = self._listings.get(key)
+        if entry is not None and entry["writes"] == self._writes:
+            return entry
+        if entry is not None or self._writes != self._relisted_at:
+            return None  # stale, or written since the last refresh: targeted reads from here on
+        entry = dict(writes=self._writes, items=list(self.paginate(path, params=params, headers=headers)),
+                     indexes={})
+        self._listings[key] = entry
+        return entry
+
+    def list_all(self, path, params=None, headers=None):
+        """Every item of the list at ``path``: from memory in bulk mode (see ``listing``), else read now."""
+        entry = self.listing(path, params=params, headers=headers)
+        if entry is None:
+            return list(self.paginate(path, params=params, headers=headers))
+        return copy.deepcopy(entry["items"])
+
+    def lookup(self, path, key, value, filters=None, params=None, headers=None):
+        """The item of the list at ``path`` whose ``key`` equals ``value`` (see ``field_getter`` for ``key``).
+
+        ``params`` narrow the list to a scope (``scope=p&project_id=3``); ``filters`` only help Harbor find ``value``
+        (``q=name=...``) and are sent on a targeted read only: in bulk mode the whole scope is listed once and
+        indexed in memory.
+        """
+        entry = self.listing(path, params=params, headers=headers)
+        getter = field_getter(key)
+        if entry is None:
+            for item in self.paginate(path, params=dict(params or {}, **(filters or {})), headers=headers):
+                if getter(item) == value:
+                    return item
+            return None
+        index = entry["indexes"].get(key)
+        if index is None:
+            index = entry["indexes"][key] = {}
+            for item in entry["items"]:
+                index.setdefault(getter(item), item)
+        found = index.get(value)
+        return None if found is None else copy.deepcopy(found)  # callers may change what they get
+
     def get_project(self, name):
         """A project by name (``X-Is-Resource-Name``: a project may be called "123"), or None.
 
@@ -378,6 +479,8 @@ class HarborClient(object):
         ``HEAD /projects?project_name=``, which any authenticated caller may send, tells "missing" (404) from
         "not allowed" (the 403 is raised).
         """
+        if self.listing("/projects") is not None:
+            return self.lookup("/projects", "name", name)
         try:
             return self.get("/projects/" + quote_path(name), headers=PROJECT_NAME_HEADER, missing_ok=True)
         except HarborError as exc:
@@ -401,12 +504,11 @@ class HarborClient(object):
         ``/users/search`` (any authenticated caller) matches substrings, so the name is checked here; it is a
         plain query parameter, unlike ``q=`` whose second unescaping would turn a ``+`` into a space.
         """
-        found = self.find_by_name("/users/search", username, key="username", params=dict(username=username))
+        if self.listing("/users") is not None:  # an administrator's list holds every user as /users/{id} does
+            return self.lookup("/users", "username", username)
+        found = self.find_by_name("/users/search", username, key="username", filters=dict(username=username))
         return None if found is None else self.get("/users/%d" % found["user_id"], missing_ok=True)
 
-    def find_by_name(self, path, name, key="name", params=None, headers=None):
-        """Exactly one object whose ``key`` equals ``name``, from a (fuzzy or unfiltered) list."""
-        for item in self.paginate(path, params=params, headers=headers):
-            if item.get(key) == name:
-                return item
-        return None
+    def find_by_name(self, path, name, key="name", filters=None, params=None, headers=None):
+        """Exactly one object whose ``key`` equals ``name``, from a (fuzzy or unfiltered) list (see ``lookup``)."""
+        return self.lookup(path, key, name, filters=filters, params=params, headers=headers)

@@ -170,10 +170,10 @@ class ScheduledJob(HarborResource):
     what = "job"
     result_key = "schedule"
 
-    def __init__(self, module):
-        super(ScheduledJob, self).__init__(module)
+    def __init__(self, module, params=None):
+        super(ScheduledJob, self).__init__(module, params)
         # The engine reads ``state``: schedule=None deletes the schedule.
-        self.params = dict(module.params, state="absent" if module.params.get("schedule") == "None" else "present")
+        self.params = dict(self.params, state="absent" if self.params.get("schedule") == "None" else "present")
 
     # ------------------------------------------------------------ subclass hooks
 
@@ -288,8 +288,8 @@ class ExecutionJob(ScheduledJob):
     jobs_path = None
     server_parameters = ()
 
-    def __init__(self, module):
-        super(ExecutionJob, self).__init__(module)
+    def __init__(self, module, params=None):
+        super(ExecutionJob, self).__init__(module, params)
         self.jobs = SystemJob(self.client, self.jobs_path, drop=self.server_parameters)
 
     def running_run(self):

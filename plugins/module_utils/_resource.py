@@ -204,6 +204,15 @@ class HarborModule(AnsibleModule):
         self.client = HarborClient.from_params(self.params)
 
 
+class ActionFailed(Exception):
+    """A module's own refusal (``HarborAction.fail``): reported by ``run_module``, or per item on the bulk path."""
+
+    def __init__(self, msg, **extra):
+        super(ActionFailed, self).__init__(msg)
+        self.msg = msg
+        self.extra = extra
+
+
 class HarborAction(object):
     """What every module shares: options, the client, validation before any request, error reporting."""
 
@@ -216,10 +225,12 @@ class HarborAction(object):
     #: the documented keys of a returned object with the value Harbor's omitted key stands for (see ``complete``)
     returned_shape = {}
 
-    def __init__(self, module):
+    def __init__(self, module, params=None):
+        """``params``: the options of this object (a plain dict, as validated by ``bulk.validate_item``), or None
+        for the module's own; the bulk path builds one action per object, all sharing one module and client."""
         self.module = module
         self.client = module.client
-        self.params = module.params
+        self.params = module.params if params is None else params
 
     @classmethod
     def run_module(cls):
@@ -232,6 +243,8 @@ class HarborAction(object):
                 module.fail_json(msg=problem)
             action.check_versions()
             module.exit_json(**action.execute())
+        except ActionFailed as exc:
+            module.fail_json(msg=exc.msg, **exc.extra)
         except HarborError as exc:
             module.fail_json(msg=exc.message, **exc.result())
 
@@ -253,7 +266,8 @@ class HarborAction(object):
         raise NotImplementedError
 
     def fail(self, msg, **kwargs):
-        self.module.fail_json(msg=msg, **kwargs)
+        """Stop with ``msg`` (and ``kwargs`` as extra result keys): the task fails, or on the bulk path the item."""
+        raise ActionFailed(msg, **kwargs)
 
     def complete(self, obj):
         """An object as the module returns it: every key of ``returned_shape`` present."""
@@ -291,23 +305,37 @@ class HarborResource(HarborAction):
     # ------------------------------------------------------------ the engine
 
     def execute(self):
-        check_mode = self.module.check_mode
+        return self.apply(self.plan())
+
+    def plan(self):
+        """Read and compare, without writing: what reconciling this object does (``action`` None: nothing).
+
+        The bulk path plans every object of a kind first (while its lists are fresh), then applies the plans.
+        """
         current = self.find()
         if self.params.get("state", "present") == "absent" and not self.absent_means_empty:
-            if current is None:
-                return self.result(False, None)
+            return dict(action="delete" if current is not None else None, current=current)
+        desired = self.desired()
+        if current is None:
+            return dict(action="create", current=None, desired=desired)
+        changes = differences(desired, current)
+        return dict(action="update" if changes else None, current=current, desired=desired, changes=changes)
+
+    def apply(self, plan):
+        """Make the change that ``plan`` describes (none in check mode) and return the module result."""
+        check_mode = self.module.check_mode
+        action, current = plan["action"], plan["current"]
+        if action is None:
+            return self.result(False, current)
+        if action == "delete":
             if not check_mode:
                 self.delete(current)
             return self.result(True, None, before=current, after={})
-
-        desired = self.desired()
-        if current is None:
+        if action == "create":
+            desired = plan["desired"]
             after = desired if check_mode else self.create(desired)
             return self.result(True, after, before={}, after=desired)
-
-        changes = differences(desired, current)
-        if not changes:
-            return self.result(False, current)
+        changes = plan["changes"]
         after = merge(current, changes) if check_mode else self.update(current, changes)
         return self.result(True, after, before=restrict(current, changes, self.secret_keys), after=changes)
 

@@ -248,9 +248,20 @@ def expiry_warning(robot, warning_days, now=None):
     return None
 
 
+def robot_filter(project_id=None):
+    """The ``q`` that narrows ``GET /robots`` to the robots of the project with id ``project_id`` (None: all)."""
+    return None if project_id is None else dict(q="Level=project,ProjectID=%d" % project_id)
+
+
 def list_robots(client, project_id=None):
     """Every system robot, or every robot of the project with id ``project_id``."""
-    params = None
-    if project_id is not None:
-        params = dict(q="Level=project,ProjectID=%d" % project_id)
-    return client.paginate("/robots", params=params)
+    return client.paginate("/robots", params=robot_filter(project_id))
+
+
+def find_robot(client, full_name, project_id=None):
+    """The robot called ``full_name`` (``robot$ci``, ``robot$project+ci``), or None.
+
+    ``GET /robots`` without ``q`` lists only system robots; a project's robots need their project's ``q`` (one list
+    per project in bulk mode).
+    """
+    return client.lookup("/robots", "name", full_name, params=robot_filter(project_id))

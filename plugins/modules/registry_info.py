@@ -89,7 +89,7 @@ class RegistryInfo(HarborInfo):
     def gather(self):
         name, kind = self.params["name"], self.params["type"]
         if name is not None:
-            registry = self.client.find_by_name("/registries", name, params=exact_query(name))
+            registry = self.client.find_by_name("/registries", name, filters=exact_query(name))
             found = [registry] if registry else []
         else:
             found = list(self.client.paginate("/registries", params=exact_query(kind, key="type") if kind else None))

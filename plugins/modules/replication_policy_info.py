@@ -133,7 +133,7 @@ class ReplicationPolicyInfo(HarborInfo):
     def gather(self):
         name = self.params["name"]
         if name is not None:
-            policy = self.client.find_by_name("/replication/policies", name, params=exact_query(name))
+            policy = self.client.find_by_name("/replication/policies", name, filters=exact_query(name))
             found = [policy] if policy else []
         else:
             found = list(self.client.paginate("/replication/policies"))

@@ -231,7 +231,7 @@ class ReplicationRun(HarborAction):
 
     def execute(self):
         name = self.params["policy"]
-        policy = self.client.find_by_name("/replication/policies", name, params=exact_query(name))
+        policy = self.client.find_by_name("/replication/policies", name, filters=exact_query(name))
         if policy is None:
             self.fail("replication policy %r does not exist in Harbor at %s" % (name, self.client.base_url))
         result = dict(changed=True, policy_id=policy["id"], execution={}, failed_tasks=[])

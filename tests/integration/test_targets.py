@@ -91,6 +91,15 @@ def run_playbook(playbook, extra_vars, collections_path, tmp_path, timeout=900):
     The extra vars go in a 0600 file (they hold passwords); the output is kept in ``tmp_path/ansible.log``. Fails
     the test with the end of the output unless ansible-playbook succeeded.
     """
+    returncode, output = playbook_run(playbook, extra_vars, collections_path, tmp_path, timeout=timeout)
+    assert returncode == 0, "ansible-playbook failed (rc %d); end of output:\n%s" % (returncode, output[-8000:])
+    return output
+
+
+def playbook_run(playbook, extra_vars, collections_path, tmp_path, timeout=900, inventory=None, args=(),
+                 log_name="ansible.log"):
+    """``ansible-playbook -vvv`` as ``run_playbook`` runs it, with an ``inventory`` (default: localhost only) and
+    more command-line ``args``; returns (return code, output)."""
     vars_file = tmp_path / "vars.json"
     vars_file.write_text(json.dumps(extra_vars))
     vars_file.chmod(0o600)
@@ -98,14 +107,13 @@ def run_playbook(playbook, extra_vars, collections_path, tmp_path, timeout=900):
                ANSIBLE_NOCOLOR="1", ANSIBLE_FORCE_COLOR="0", ANSIBLE_RETRY_FILES_ENABLED="0",
                ANSIBLE_LOCALHOST_WARNING="0", ANSIBLE_INVENTORY_UNPARSED_WARNING="0",
                ANSIBLE_PYTHON_INTERPRETER=ansible_python(), ANSIBLE_LOCAL_TEMP=str(tmp_path / "tmp"))
-    proc = subprocess.run([ansible_playbook(), str(playbook), "-i", "localhost,", "-c", "local",
-                           "-e", "@" + str(vars_file), "-vvv"],
-                          env=env, cwd=str(tmp_path), capture_output=True, text=True, timeout=timeout, check=False)
+    where = ["-i", str(inventory)] if inventory else ["-i", "localhost,", "-c", "local"]
+    proc = subprocess.run([ansible_playbook(), str(playbook)] + where + ["-e", "@" + str(vars_file), "-vvv"]
+                          + list(args), env=env, cwd=str(tmp_path), capture_output=True, text=True,
+                          timeout=timeout, check=False)
     output = proc.stdout + proc.stderr
-    (tmp_path / "ansible.log").write_text(output)
-    assert proc.returncode == 0, "ansible-playbook failed (rc %d); end of output:\n%s" % (
-        proc.returncode, output[-8000:])
-    return output
+    (tmp_path / log_name).write_text(output)
+    return proc.returncode, output
 
 
 @pytest.mark.parametrize("version", VERSIONS)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from ansible_collections.harbor_ops.harbor.plugins.module_utils._resource import (
+    ActionFailed,
     HarborAction,
     HarborResource,
     option_value,
@@ -55,7 +56,7 @@ class Gated(HarborAction):
     ({"oidc": None, "top": 1}, "top needs Harbor 2.11 or later"),
 ])
 def test_nested_option_unknown_to_the_version_is_refused(params, message):
-    with pytest.raises(Failed, match=message):
+    with pytest.raises(ActionFailed, match=message):
         Gated(StubModule(params)).check_versions()
 
 
