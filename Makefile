@@ -19,7 +19,7 @@ export ANSIBLE_COLLECTIONS_PATH := $(BUILD)
 export ANSIBLE_NOCOLOR := 1
 export PY_COLORS := 0
 
-.PHONY: test setup apt venv collection sanity units lint changelog docs pytest molecule core221 site clean
+.PHONY: test setup apt venv collection sanity units lint changelog docs pytest molecule core221 site bench clean
 
 ## test: set up everything, then run every suite (sanity, units, lint, changelog, docs, pytest)
 test: setup
@@ -98,6 +98,11 @@ core221:
 	cd $(CURDIR) && HARBOR_TEST_ANSIBLE_BIN=$(BIN221) $(BIN)/pytest -q -n 2 tests/integration -k "$(CORE221_TARGETS)"
 
 CORE221_TARGETS := project and 2.15
+
+## bench: configuration as code at scale, bulk path against one task per object (benchmarks/README.md; not in test)
+BENCH_ARGS ?=
+bench: venv collection
+	$(BIN)/python benchmarks/bench.py $(BENCH_ARGS)
 
 ## site: the main job, playbooks/site.yml against INVENTORY (default: localhost)
 site: venv collection

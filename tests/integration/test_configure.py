@@ -325,3 +325,69 @@ def test_request_counts_at_scale(fakes, tmp_path):
     # what has a list call across projects costs at most one read per 50 objects
     assert by_path[prefix + "/projects"] + by_path[prefix + "/users"] <= (projects + per_project) / 50 + 2
     assert json.dumps(fake.violations) == "[]"
+
+
+# ---------------------------------------------------------------- export -> apply
+
+def richer(model):
+    """The seed's Harbor plus what it lacks: users, groups, members, labels, tag rules, system robots, scanner,
+    allowlists and the other schedules."""
+    model["harbor_configuration"] = dict(robot_token_duration=90, project_creation_restriction="adminonly")
+    model["harbor_users"] = [dict(name="alice", email="alice@example.com", realname="Alice", user_password="Alice-Pw-123"),
+                             dict(name="bob", email="bob@example.com", realname="Bob", comment="",
+                                  user_password="Bob-Passw0rd-4")]
+    model["harbor_user_groups"] = [dict(name="release-managers", type="http")]
+    production = model["harbor_projects"][0]
+    production["storage_quota"] = "50GB"
+    production["members"] = [dict(user="alice", role="developer"),
+                             dict(group="release-managers", group_type="http", role="maintainer")]
+    production["labels"] = [dict(name="approved", color="#1D5100", description="")]
+    production["immutable_tag_rules"] = [dict(tags="v*"), dict(tags="release-*", repositories="apps/**")]
+    production["cve_allowlist"] = dict(cves=["CVE-2024-0001"])
+    model["harbor_labels"] = [dict(name="release", description="Released")]
+    model["harbor_robots"] = [dict(name="sweeper", duration=-1, description="system sweeper", permissions=[
+        dict(resource="project", actions=["list"]), dict(project="*", resource="repository", actions=["pull"])])]
+    model["harbor_cve_allowlist"] = dict(cves=["CVE-2023-1111", "CVE-2023-2222"])
+    model["harbor_purge_audit"] = dict(schedule="Custom", cron="0 0 5 * * *", retention_hours=720,
+                                       event_types=["create_artifact", "delete_artifact", "pull_artifact"])
+    model["harbor_scan_all"] = dict(schedule="Daily")
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+def test_export_then_apply_changes_nothing(version, fakes, tmp_path):
+    fake = fakes(version)
+    code, output = run(CONFIGURE, fake, tmp_path, inventory=seed_inventory(tmp_path / "a", richer))
+    assert code == 0, output[-6000:]
+
+    adopted = tmp_path / "adopted"
+    (adopted / "group_vars" / "all").mkdir(parents=True)
+    shutil.copy(str(SEED / "hosts.yml"), str(adopted / "hosts.yml"))
+    exported = adopted / "group_vars" / "all" / "harbor.yml"
+    fake.clear_requests()
+    code, output = run(REPO / "playbooks" / "export.yml", fake, tmp_path, inventory=adopted / "hosts.yml",
+                       extra=dict(export_dest=str(exported)), log="export.log")
+    assert code == 0, output[-6000:]
+    assert writes(fake) == []
+    text = exported.read_text()
+    model = yaml.safe_load(text)
+    production = next(p for p in model["harbor_projects"] if p["name"] == "production")
+    assert production["enable_content_trust_cosign"] is True and production["storage_quota"] == "50GB"
+    assert [r["name"] for r in production["robots"]] == ["ci-robot"]
+    assert [r["template"] for r in production["retention"]["rules"]] == ["latestPushedK", "nDaysSinceLastPush"]
+    assert sorted(m.get("user") or m.get("group") for m in production["members"]) == ["alice", "release-managers"]
+    assert model["harbor_replication_policies"][0]["dest_registry"] == "aws-ecr-us-east-1"
+    assert model["harbor_gc"]["cron"] == "0 0 4 * * *"
+    assert model["harbor_configuration"]["auth_mode"] == "db"  # the richer model leaves auth alone
+    placeholders = re.findall(r"\{\{ (vault_harbor_\w+) \}\}", text)
+    assert "vault_harbor_registry_aws_ecr_us_east_1_access_secret" in placeholders
+    assert "vault_harbor_user_alice_password" in placeholders
+    assert leaked(fake, text) == [] and leaked(fake, output) == []
+
+    # the vault of the adopting team defines the placeholders
+    secrets = dict((name, "placeholder-%d-Pw" % index) for index, name in enumerate(sorted(set(placeholders))))
+    fake.clear_requests()
+    code, output = run(CONFIGURE, fake, tmp_path, inventory=adopted / "hosts.yml", extra=secrets, log="apply.log")
+    assert code == 0, output[-6000:]
+    assert recap(output) == (0, 0)
+    assert writes(fake) == []
+    assert fake.violations == []
