@@ -24,8 +24,13 @@ import fnmatch
 
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 
-from ansible_collections.harbor_ops.harbor.plugins.module_utils._api import PROJECT_NAME_HEADER, HarborError, quote_path
-from ansible_collections.harbor_ops.harbor.plugins.module_utils._resource import ActionFailed
+from ansible_collections.harbor_ops.harbor.plugins.module_utils._api import (
+    PROJECT_NAME_HEADER,
+    HarborError,
+    exact_query,
+    quote_path,
+)
+from ansible_collections.harbor_ops.harbor.plugins.module_utils._resource import MASK, ActionFailed
 from ansible_collections.harbor_ops.harbor.plugins.module_utils._resources.configuration import Configuration
 from ansible_collections.harbor_ops.harbor.plugins.module_utils._resources.cve_allowlist import CveAllowlist
 from ansible_collections.harbor_ops.harbor.plugins.module_utils._resources.gc import Gc
@@ -41,11 +46,12 @@ from ansible_collections.harbor_ops.harbor.plugins.module_utils._resources.robot
 from ansible_collections.harbor_ops.harbor.plugins.module_utils._resources.scan_all import ScanAll
 from ansible_collections.harbor_ops.harbor.plugins.module_utils._resources.scanner import Scanner
 from ansible_collections.harbor_ops.harbor.plugins.module_utils._resources.user import User
-from ansible_collections.harbor_ops.harbor.plugins.module_utils._resources.user_group import UserGroup
+from ansible_collections.harbor_ops.harbor.plugins.module_utils._resources.user_group import UserGroup, find_group
 from ansible_collections.harbor_ops.harbor.plugins.module_utils._resources.webhook_policy import WebhookPolicy
 from ansible_collections.harbor_ops.harbor.plugins.module_utils._robot import robot_filter
 
 GROUP_TYPE_NAMES = dict((number, name) for name, number in GROUP_TYPES.items())
+CONNECTION_KEYS = ("url", "username", "password", "validate_certs", "ca_path", "timeout")
 KWARG_NAMES = ("mutually_exclusive", "required_together", "required_one_of", "required_if", "required_by")
 
 
@@ -128,20 +134,39 @@ def _existing_webhooks(client, projects):
     return found
 
 
+def _project_ref(params):
+    return [("project", params["project"])] if params.get("project") else []
+
+
+def _member_refs(params):
+    refs = _project_ref(params)
+    if params.get("user") is not None:
+        refs.append(("user", params["user"]))
+    else:
+        refs.append(("user_group", "%s (%s)" % (params["group"], params["group_type"])))
+    return refs
+
+
+def _registry_refs(*options):
+    return lambda params: [("registry", params[key]) for key in options if params.get(key)]
+
+
 class Kind(object):
     """One kind of object on the bulk path: its resource class, how an item is named, and how prune finds objects.
 
     ``builtin(params)`` tells the objects that Harbor itself owns (never pruned); ``existing(client, projects)``
-    lists the objects that exist (project-scoped kinds within ``projects``) as identity options.
+    lists the objects that exist (project-scoped kinds within ``projects``) as identity options;
+    ``references(params)`` names the objects of other kinds that an item needs, as (kind, name).
     """
 
-    def __init__(self, name, resource, label, existing=None, builtin=None, single=False):
+    def __init__(self, name, resource, label, existing=None, builtin=None, single=False, references=None):
         self.name = name
         self.resource = resource
         self.label = label
         self.existing = existing
         self.builtin = builtin or (lambda params: False)
         self.single = single
+        self.references = references or _project_ref
 
     @property
     def spec_kwargs(self):
@@ -151,26 +176,28 @@ class Kind(object):
 #: every kind, in the order the bulk path applies them: what others refer to comes first (registries before
 #: proxy-cache projects and replication; projects before members, robots and rules)
 KINDS = [
-    Kind("configuration", Configuration, lambda p: "configuration", single=True),
+    Kind("configuration", Configuration, lambda p: "configuration", single=True, references=lambda p: []),
     Kind("user", User, lambda p: p["name"], _existing_users,
-         builtin=lambda p: p["name"] in ("admin", "anonymous")),
-    Kind("user_group", UserGroup, lambda p: "%s (%s)" % (p["name"], p["type"]), _existing_user_groups),
-    Kind("registry", Registry, lambda p: p["name"], _existing_named("/registries")),
-    Kind("project", Project, lambda p: p["name"], _existing_projects, builtin=lambda p: p["name"] == "library"),
+         builtin=lambda p: p["name"] in ("admin", "anonymous"), references=lambda p: []),
+    Kind("user_group", UserGroup, lambda p: "%s (%s)" % (p["name"], p["type"]), _existing_user_groups, references=lambda p: []),
+    Kind("registry", Registry, lambda p: p["name"], _existing_named("/registries"), references=lambda p: []),
+    Kind("project", Project, lambda p: p["name"], _existing_projects, builtin=lambda p: p["name"] == "library",
+         references=_registry_refs("proxy_cache_registry")),
     Kind("cve_allowlist", CveAllowlist, lambda p: p["project"] or "system"),
     Kind("scanner", Scanner, lambda p: p["name"], _existing_named("/scanners"),
-         builtin=lambda p: p["name"] == "Trivy"),
+         builtin=lambda p: p["name"] == "Trivy", references=lambda p: [("project", n) for n in p["projects"] or []]),
     Kind("label", Label, lambda p: _in_project(p, p["name"]), _existing_labels),
     Kind("project_member", ProjectMember, _member_label, _existing_members,
-         builtin=lambda p: p.get("user") == "admin"),
+         builtin=lambda p: p.get("user") == "admin", references=_member_refs),
     Kind("robot", Robot, lambda p: p["name"], _existing_robots),
     Kind("webhook_policy", WebhookPolicy, lambda p: _in_project(p, p["name"]), _existing_webhooks),
     Kind("immutable_tag_rule", ImmutableTagRule, _selector_label),
     Kind("retention_policy", RetentionPolicy, lambda p: p["project"]),
-    Kind("replication_policy", ReplicationPolicy, lambda p: p["name"], _existing_named("/replication/policies")),
-    Kind("gc", Gc, lambda p: "gc", single=True),
-    Kind("purge_audit", PurgeAudit, lambda p: "purge_audit", single=True),
-    Kind("scan_all", ScanAll, lambda p: "scan_all", single=True),
+    Kind("replication_policy", ReplicationPolicy, lambda p: p["name"], _existing_named("/replication/policies"),
+         references=_registry_refs("src_registry", "dest_registry")),
+    Kind("gc", Gc, lambda p: "gc", single=True, references=lambda p: []),
+    Kind("purge_audit", PurgeAudit, lambda p: "purge_audit", single=True, references=lambda p: []),
+    Kind("scan_all", ScanAll, lambda p: "scan_all", single=True, references=lambda p: []),
 ]
 KIND_NAMES = [kind.name for kind in KINDS]
 BY_NAME = dict((kind.name, kind) for kind in KINDS)
@@ -188,6 +215,7 @@ class Item(object):
         self.resource = None
         self.plan = None
         self.pruned = False
+        self.predicted = False  # check mode: created after a parent that the run would create (nothing read)
 
     @property
     def where(self):
@@ -227,6 +255,9 @@ class Reconciler(object):
         self.results = []
         self.secrets = {}
         self.secret_files = {}
+        self.pending = set()  # (kind, name) of what check mode would create
+        self.declared_present = set()
+        self._exists = {}
         self.diffs = []
         self.warnings = []
 
@@ -270,6 +301,8 @@ class Reconciler(object):
                     continue
                 seen[item.label] = position
                 self.items.append(item)
+                if params.get("state", "present") == "present":
+                    self.declared_present.add((kind.name, item.label))
         return problems
 
     def declared(self):
@@ -277,8 +310,7 @@ class Reconciler(object):
         return [kind.name for kind in KINDS if self.objects.get(kind.name)]
 
     def connection(self):
-        return dict((key, self.module.params[key]) for key in
-                    ("url", "username", "password", "validate_certs", "ca_path", "timeout"))
+        return dict((key, self.module.params[key]) for key in CONNECTION_KEYS)
 
     # ------------------------------------------------------------ the run
 
@@ -301,10 +333,56 @@ class Reconciler(object):
                     self.record(item, self.guard(item, item.resource.execute))
                 continue
             for item in items:  # every read of this kind first, while the lists are fresh
+                waiting = self.waiting_for(item)
+                if waiting:
+                    self.record(item, self.predicted(item, waiting))
+                    continue
                 item.plan = self.guard(item, item.resource.plan)
+                if self.module.check_mode and item.plan["action"] == "create":
+                    self.pending.add((kind.name, item.label))
             for item in items:
-                self.record(item, self.guard(item, lambda: item.resource.apply(item.plan)))
+                if not item.predicted:
+                    self.record(item, self.guard(item, lambda: item.resource.apply(item.plan)))
         return self.summary()
+
+    def waiting_for(self, item):
+        """In check mode: the objects that ``item`` needs and that a real run would create first - in this module
+        run, or as declared objects of an earlier phase (another task of the same playbook)."""
+        if not self.module.check_mode:
+            return []
+        return ["%s %s" % ref for ref in item.kind.references(item.params)
+                if ref in self.pending or ref in self.declared_present and not self.exists(ref)]
+
+    def exists(self, ref):
+        """Does the object ``ref`` (kind, name) exist in Harbor? (from the bulk lists)"""
+        if ref not in self._exists:
+            kind, name = ref
+            if kind == "project":
+                found = self.client.get_project(name)
+            elif kind == "registry":
+                found = self.client.find_by_name("/registries", name, filters=exact_query(name))
+            elif kind == "user":
+                found = self.client.get_user(name)
+            else:
+                group_name, group_type = name.rsplit(" (", 1)
+                found = find_group(self.client, group_name, GROUP_TYPES[group_type.rstrip(")")])
+            self._exists[ref] = found is not None
+        return self._exists[ref]
+
+    def predicted(self, item, waiting):
+        """The check-mode result of an item whose parent this run would create: created too, as declared."""
+        item.plan = dict(action="create")
+        item.predicted = True
+        self.pending.add((item.kind.name, item.label))
+        self.module.warn("check mode: %s would be created after %s, which this run would create first; its "
+                         "options are shown as declared" % (item.where, ", ".join(waiting)))
+        spec = item.kind.resource.module_args
+        declared = dict((key, MASK if spec.get(key, {}).get("no_log") else value) for key, value in item.params.items()
+                        if value is not None and key not in CONNECTION_KEYS)
+        result = dict(changed=True)
+        if self.module._diff:
+            result["diff"] = dict(before={}, after=declared)
+        return result
 
     def guard(self, item, call):
         try:

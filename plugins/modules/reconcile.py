@@ -103,6 +103,10 @@ options:
 attributes:
   check_mode:
     support: full
+    details:
+      - Nothing is written. An object whose project, registry, user or user group does not exist yet but is declared
+        (in this run or in O(model) for an earlier phase) is reported as created, with its options as declared
+        and a warning, instead of failing on the missing parent.
   diff_mode:
     support: full
     details: One diff per changed object, named by its kind and name; secrets are masked.

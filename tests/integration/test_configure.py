@@ -214,27 +214,34 @@ def test_a_wrong_key_fails_before_any_request(fakes, tmp_path):
 @pytest.mark.parametrize("version", VERSIONS)
 def test_prune_keeps_protected_and_builtin_objects(version, fakes, tmp_path):
     fake = fakes(version)
+    users = [dict(name=name, email="%s@example.com" % name, realname=name, user_password="Passw0rd-%s" % name)
+             for name in ("alice", "bob")]
     model = dict(harbor_projects=[dict(name=name) for name in ("team-a", "team-b", "old-1", "old-2")],
-                 harbor_labels=[dict(name="keep-me"), dict(name="stale")])
+                 harbor_labels=[dict(name="keep-me"), dict(name="stale")], harbor_users=users)
+    model["harbor_projects"][0]["members"] = [dict(user="alice", role="developer"), dict(user="bob", role="guest")]
     code, output = run(CONFIGURE, fake, tmp_path, extra=model)
     assert code == 0, output[-6000:]
 
-    declared = dict(harbor_projects=[dict(name="team-a")], harbor_labels=[dict(name="keep-me")],
-                    harbor_prune=["project", "label"], harbor_protect=dict(project=["team-*"]))
+    declared = dict(harbor_projects=[dict(name="team-a", members=[dict(user="alice", role="developer")])],
+                    harbor_labels=[dict(name="keep-me")], harbor_users=users,
+                    harbor_prune=["project", "label", "project_member"], harbor_protect=dict(project=["team-*"]))
     fake.clear_requests()
     code, output = run(CONFIGURE, fake, tmp_path, extra=declared, args=["--check", "--diff"], log="check.log")
     assert code == 0, output[-6000:]
     assert writes(fake) == []
     headers = sorted(set(re.findall(r"^--- before: (.+)$", output, re.M)))
-    assert headers == ["label stale", "project old-1", "project old-2"]
+    assert headers == ["label stale", "project old-1", "project old-2", "project_member team-a/bob"]
 
     code, output = run(CONFIGURE, fake, tmp_path, extra=declared, log="prune.log")
     assert code == 0, output[-6000:]
     assert sorted(p["name"] for p in admin_get(fake, "/projects")) == ["library", "team-a", "team-b"]
     assert [label["name"] for label in admin_get(fake, "/labels", params=dict(scope="g"))] == ["keep-me"]
     deleted = sorted(path for method, path in writes(fake) if method == "DELETE")
-    assert len(writes(fake)) == 3 and deleted[0].startswith("/api/v2.0/labels/")
-    assert deleted[1:] == ["/api/v2.0/projects/old-1", "/api/v2.0/projects/old-2"]
+    assert len(writes(fake)) == 4 and deleted[0].startswith("/api/v2.0/labels/")
+    assert deleted[1:3] == ["/api/v2.0/projects/old-1", "/api/v2.0/projects/old-2"]
+    assert deleted[3].startswith("/api/v2.0/projects/team-a/members/")
+    members = sorted(m["entity_name"] for m in admin_get(fake, "/projects/team-a/members"))
+    assert members == ["admin", "alice"]  # the creator's membership is Harbor's own: kept
 
     fake.clear_requests()
     code, output = run(CONFIGURE, fake, tmp_path, extra=declared, log="again.log")
@@ -391,3 +398,27 @@ def test_export_then_apply_changes_nothing(version, fakes, tmp_path):
     assert recap(output) == (0, 0)
     assert writes(fake) == []
     assert fake.violations == []
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+def test_check_mode_on_an_empty_harbor_predicts_the_whole_model(version, fakes, tmp_path):
+    """Members, robots, rules of projects that the run would create, and a replication policy to a registry that
+    an earlier phase would create: reported as created (with a warning), not failed, and nothing is written."""
+    fake = fakes(version)
+
+    def edit(model):
+        model["harbor_users"] = [dict(name="alice", email="alice@example.com", realname="Alice",
+                                      user_password="Alice-Passw0rd-1")]
+        model["harbor_projects"][0]["members"] = [dict(user="alice", role="developer")]
+
+    fake.clear_requests()
+    code, output = run(CONFIGURE, fake, tmp_path, inventory=seed_inventory(tmp_path, edit), args=["--check", "--diff"])
+    assert code == 0, output[-6000:]
+    assert writes(fake) == []
+    headers = set(re.findall(r"^--- before: (.+)$", output, re.M))
+    assert {"project production", "robot robot$production+ci-robot", "project_member production/alice",
+            "retention_policy production", "webhook_policy production/slack-scan-alerts",
+            "replication_policy sync-to-ecr", "registry aws-ecr-us-east-1", "user alice", "gc gc"} <= headers
+    assert "would be created after project production" in output
+    assert "would be created after registry aws-ecr-us-east-1" in output
+    assert leaked(fake, output) == [] and "Alice-Passw0rd-1" not in output
