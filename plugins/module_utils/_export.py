@@ -314,6 +314,9 @@ class Exporter(object):
                 for target in policy.get("targets") or []:
                     out = dict(type=target.get("type") or "http", address=target.get("address") or "",
                                skip_cert_verify=bool(target.get("skip_cert_verify")))
+                    if out["type"] == "slack" and out["address"]:
+                        # a Slack incoming-webhook URL is a credential: whoever holds it may post to the channel
+                        out["address"] = self.secret("webhook", "%s_%s" % (project["name"], policy["name"]), "address")
                     if out["type"] == "http":
                         out["payload_format"] = target.get("payload_format") or "Default"
                     if target.get("auth_header"):

@@ -18,7 +18,8 @@ description:
     inventory's C(group_vars), so that a team can adopt an existing registry - export, then apply - and the apply
     reports no change.
   - Secrets that Harbor never returns (user passwords, registry and scanner credentials, OIDC/LDAP/UAA secrets,
-    webhook auth headers) are written as vault placeholders such as
+    webhook auth headers), and the address of a Slack webhook target (a credential in itself), are written as
+    vault placeholders such as
     C({{ vault_harbor_registry_ecr_access_secret }}), listed in RV(placeholders) and at the top of O(dest).
   - Read-only towards Harbor; a list call per 100 objects, project objects read once per project.
 author:

@@ -37,6 +37,7 @@ SECRETS = dict(
     vault_harbor_ecr_access_secret="Ecr-Access-Secret-9c1",
     vault_harbor_slack_webhook_url="https://hooks.slack.example/services/T0/B0/x9",
 )
+SLACK_CHANNEL = "https://hooks.slack.example/services/T1/B2/team-channel-token"
 RECAP = re.compile(r"^localhost\s*:\s*ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)", re.M)
 
 
@@ -351,6 +352,8 @@ def richer(model):
     production["labels"] = [dict(name="approved", color="#1D5100", description="")]
     production["immutable_tag_rules"] = [dict(tags="v*"), dict(tags="release-*", repositories="apps/**")]
     production["cve_allowlist"] = dict(cves=["CVE-2024-0001"])
+    production["webhooks"].append(dict(name="team-channel", event_types=["PUSH_ARTIFACT"],
+                                       targets=[dict(type="slack", address=SLACK_CHANNEL)]))
     model["harbor_labels"] = [dict(name="release", description="Released")]
     model["harbor_robots"] = [dict(name="sweeper", duration=-1, description="system sweeper", permissions=[
         dict(resource="project", actions=["list"]), dict(project="*", resource="repository", actions=["pull"])])]
@@ -390,8 +393,12 @@ def test_export_then_apply_changes_nothing(version, fakes, tmp_path):
     assert "vault_harbor_user_alice_password" in placeholders
     assert leaked(fake, text) == [] and leaked(fake, output) == []
 
-    # the vault of the adopting team defines the placeholders
+    assert SLACK_CHANNEL not in text  # a Slack webhook URL is a credential: a placeholder too
+    assert "vault_harbor_webhook_production_team_channel_address" in placeholders
+
+    # the vault of the adopting team defines the placeholders (the Slack URL as it is, the rest anew)
     secrets = dict((name, "placeholder-%d-Pw" % index) for index, name in enumerate(sorted(set(placeholders))))
+    secrets["vault_harbor_webhook_production_team_channel_address"] = SLACK_CHANNEL
     fake.clear_requests()
     code, output = run(CONFIGURE, fake, tmp_path, inventory=adopted / "hosts.yml", extra=secrets, log="apply.log")
     assert code == 0, output[-6000:]
