@@ -49,6 +49,9 @@ USER_AGENT = "harbor_ops.harbor"
 # Statuses after which an idempotent request is sent again.
 RETRY_STATUSES = frozenset((429, 502, 503, 504))
 IDEMPOTENT_METHODS = frozenset(("GET", "HEAD", "PUT", "DELETE"))
+# A read that fails with any 5xx is sent again (bounded, with backoff): Harbor's 500s are mostly passing (a database
+# or Redis hiccup) and a read changes nothing. A write is retried only on the statuses that say "not processed".
+READ_METHODS = frozenset(("GET", "HEAD"))
 PROJECT_NAME_HEADER = {"X-Is-Resource-Name": "true"}
 VERSION_RE = re.compile(r"^v?(\d+)\.(\d+)(?:\.(\d+))?")
 
@@ -274,7 +277,8 @@ class HarborClient(object):
         """Call the API and return a HarborResponse.
 
         ``missing_ok`` turns a 404 into ``None``. Idempotent methods are retried on connection errors and on
-        429/502/503/504; POST and PATCH are sent once (see ``create`` for the safe way to create).
+        429/502/503/504, reads (GET, HEAD) on every 5xx; POST and PATCH are sent once (see ``create`` for the safe
+        way to create).
         """
         self.ensure_authenticated()
         return self._call(method, path, body, params, headers, ok, missing_ok)
@@ -290,7 +294,7 @@ class HarborClient(object):
                     raise
                 self._sleep(self._delay(attempt))
                 continue
-            if resp.status in RETRY_STATUSES and not last:
+            if (resp.status in RETRY_STATUSES or resp.status >= 500 and method in READ_METHODS) and not last:
                 self._sleep(self._delay(attempt, resp))
                 continue
             if resp.status == 404 and missing_ok:

@@ -238,20 +238,36 @@ def retention_trigger(cron):
     return dict(kind="Schedule", settings=dict(cron=cron or ""))
 
 
+def policy_is_gone(client, policy_id):
+    """After a 500 on ``GET /retentions/{id}``: is that Harbor's answer for a policy that no longer exists?
+
+    Harbor answers 500 both for a missing policy (the ORM's "no row" without a NOT_FOUND code, errata E10) and for a
+    failure of its own. Its executions list tells them apart: 400 "retention policy N not found" for a missing one.
+    Anything else means the policy exists (or Harbor is failing): never "gone", so that no second policy is created.
+    """
+    try:
+        client.get("/retentions/%d/executions" % policy_id, params=dict(page=1, page_size=1))
+    except HarborError as exc:
+        return exc.status == 400
+    return False
+
+
 def get_retention_policy(client, project):
     """The retention policy linked to ``project`` (its ``metadata.retention_id``); returns (policy, stale_id).
 
     ``GET /retentions/{id}`` of a policy that no longer exists answers 500 (errata E10); on Harbor 2.10 to 2.13
-    the project keeps such a stale ``retention_id`` after the policy was deleted. Then (None, id) is returned.
+    the project keeps such a stale ``retention_id`` after the policy was deleted. Then (None, id) is returned - only
+    when ``policy_is_gone`` confirms it; any other failure is raised.
     """
     text = (project.get("metadata") or {}).get("retention_id")
     if not text or not str(text).isdigit() or int(text) <= 0:
         return None, None
+    policy_id = int(text)
     try:
-        policy = client.get("/retentions/%d" % int(text))
+        policy = client.get("/retentions/%d" % policy_id)  # a passing 500 is retried by the client
     except HarborError as exc:
-        if exc.status == 500:
-            return None, int(text)
+        if exc.status == 500 and policy_is_gone(client, policy_id):
+            return None, policy_id
         raise
     if not isinstance(policy, dict) or (policy.get("scope") or {}).get("ref") != project["project_id"]:
         return None, int(text)

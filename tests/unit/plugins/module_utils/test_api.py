@@ -247,7 +247,7 @@ def test_retries_are_bounded_with_backoff(harbor):
     assert sleeps == [0.5, 1.0, 2.0]
 
 
-def test_500_and_4xx_are_not_retried(harbor):
+def test_a_write_that_failed_with_500_is_not_retried(harbor):
     harbor.systeminfo()
     harbor.put(API + "/projects/a", status=500, json={"errors": [{"code": "UNKNOWN", "message": "internal server error"}]})
     sleeps = []
@@ -255,6 +255,36 @@ def test_500_and_4xx_are_not_retried(harbor):
     with pytest.raises(HarborError, match="HTTP 500"):
         cli.put("/projects/a", {})
     assert len(harbor.sent("PUT")) == 1 and sleeps == []
+
+
+@pytest.mark.parametrize("status", [500, 501, 505])
+def test_a_read_is_retried_on_every_5xx(harbor, status):
+    harbor.systeminfo()
+    harbor.get(API + "/projects/a", status=status, json={"errors": [{"code": "UNKNOWN", "message": "x"}]})
+    harbor.get(API + "/projects/a", json={"name": "a"})
+    sleeps = []
+    cli = client(sleeps)
+    assert cli.get("/projects/a") == {"name": "a"}
+    assert sleeps == [0.5]
+
+
+def test_a_read_that_keeps_failing_stops_after_the_retries(harbor):
+    harbor.systeminfo()
+    harbor.get(API + "/projects/a", status=500, json={"errors": [{"code": "UNKNOWN", "message": "x"}]})
+    sleeps = []
+    cli = client(sleeps, retries=3)
+    with pytest.raises(HarborError, match="HTTP 500"):
+        cli.get("/projects/a")
+    assert len([c for c in harbor.sent("GET") if c[1] == "/projects/a"]) == 4 and sleeps == [0.5, 1.0, 2.0]
+
+
+def test_a_4xx_is_not_retried(harbor):
+    harbor.systeminfo()
+    harbor.get(API + "/projects/a", status=400, json={"errors": [{"code": "BAD_REQUEST", "message": "x"}]})
+    sleeps = []
+    with pytest.raises(HarborError, match="HTTP 400"):
+        client(sleeps).get("/projects/a")
+    assert sleeps == []
 
 
 def test_plain_post_is_sent_once(harbor):

@@ -68,15 +68,19 @@ def test_schedule_of():
 
 
 class Client(object):
-    def __init__(self, answer):
+    """Answers ``answer`` for the policy and ``executions`` for its executions list."""
+
+    def __init__(self, answer, executions=None):
         self.answer = answer
+        self.executions = executions
         self.paths = []
 
-    def get(self, path):
+    def get(self, path, params=None):
         self.paths.append(path)
-        if isinstance(self.answer, Exception):
-            raise self.answer
-        return self.answer
+        answer = self.executions if path.endswith("/executions") else self.answer
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
 
 
 def test_policy_lookup_follows_the_project_link():
@@ -91,9 +95,18 @@ def test_policy_lookup_without_a_link_sends_nothing():
     assert client.paths == []
 
 
-def test_a_500_means_a_stale_link():
-    client = Client(HarborError("boom", status=500))
+def test_a_500_is_a_stale_link_when_the_executions_say_the_policy_is_gone():
+    client = Client(HarborError("boom", status=500), executions=HarborError("not found", status=400))
     assert get_retention_policy(client, {"project_id": 12, "metadata": {"retention_id": "7"}}) == (None, 7)
+    assert client.paths == ["/retentions/7", "/retentions/7/executions"]
+
+
+@pytest.mark.parametrize("executions", [[], HarborError("boom", status=500), HarborError("forbidden", status=403)])
+def test_a_500_of_a_policy_that_may_exist_is_raised(executions):
+    # Harbor failing answers the same 500: unlinking the policy would make the module create a second one
+    client = Client(HarborError("boom", status=500), executions=executions)
+    with pytest.raises(HarborError, match="boom"):
+        get_retention_policy(client, {"project_id": 12, "metadata": {"retention_id": "7"}})
 
 
 def test_other_errors_are_raised():

@@ -32,6 +32,7 @@ class HarborPolicies(HarborProjects):
         self.webhooks = {}
         self.immutable = {}
         self.next_policy_id = 1
+        self.get_failures = 0  # how many GET /retentions/{id} answer 500 although the policy exists
         mock.add_callback("POST", API + "/retentions", callback=self.post_retention)
         mock.add_callback("GET", re.compile(API + r"/retentions/\d+$"), callback=self.get_retention)
         mock.add_callback("PUT", re.compile(API + r"/retentions/\d+$"), callback=self.put_retention)
@@ -73,6 +74,9 @@ class HarborPolicies(HarborProjects):
         return 201, {"Location": "/api/v2.0/retentions/%d" % policy_id}, ""
 
     def get_retention(self, request):
+        if self.get_failures:  # Harbor failing (a database hiccup): the same 500 as for a missing policy
+            self.get_failures -= 1
+            return _error(500, "internal server error")
         policy = self.retentions.get(_id(request))
         if policy is None:
             return _error(500, "internal server error")
@@ -123,6 +127,9 @@ class HarborPolicies(HarborProjects):
         return max(self.executions)
 
     def list_executions(self, request):
+        policy_id = int(request.path_url.split("?")[0].split("/")[-2])
+        if policy_id not in self.retentions:  # Harbor: 400 "retention policy N not found"
+            return _error(400, "retention policy %d not found" % policy_id)
         items = []
         for execution_id, execution in sorted(self.executions.items(), reverse=True):
             status = execution["statuses"][0]

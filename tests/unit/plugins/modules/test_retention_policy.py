@@ -154,6 +154,24 @@ def test_create_over_a_stale_link_removes_it_first(run_module, harbor, harbor10)
     assert harbor10.projects["production"]["metadata"]["retention_id"] != "41"
 
 
+@pytest.mark.parametrize("version", ["2.10", "2.15"])
+def test_a_passing_500_on_the_policy_is_read_again_not_taken_for_a_stale_link(run_module, harbor, version, request):
+    harbor_policies = request.getfixturevalue("harbor10" if version == "2.10" else "harbor15")
+    harbor_policies.add_retention("production", SEED_API_RULES, "0 0 3 * * *")
+    harbor_policies.get_failures = 1
+    result = run_module(retention_policy, args())
+    assert result["changed"] is False and harbor.writes() == []
+    assert len(harbor_policies.retentions) == 1
+
+
+def test_a_500_that_persists_fails_and_never_creates_a_second_policy(run_module, harbor, harbor10):
+    harbor10.add_retention("production", SEED_API_RULES, "0 0 3 * * *")
+    harbor10.get_failures = 100
+    result = run_module(retention_policy, args())
+    assert result["failed"] is True and "HTTP 500" in result["msg"]
+    assert harbor.writes() == [] and len(harbor10.retentions) == 1
+
+
 def test_absent_with_a_stale_link_is_unchanged(run_module, harbor, harbor10):
     harbor10.projects["production"]["metadata"]["retention_id"] = "41"
     result = run_module(retention_policy, dict(project="production", state="absent"))
