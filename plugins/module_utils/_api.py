@@ -25,13 +25,14 @@ from __future__ import annotations
 
 import copy
 import json
+import os
 import re
 import time
 import traceback
 import uuid
 
 from http.cookiejar import DefaultCookiePolicy
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote
 
 REQUESTS_IMPORT_ERROR = None
 try:
@@ -43,6 +44,8 @@ else:
     HAS_REQUESTS = True
 
 from ansible.module_utils.basic import env_fallback
+
+from ansible_collections.harbor_ops.harbor.plugins.module_utils._validate import shown, split_url
 
 API_PREFIX = "/api/v2.0"
 USER_AGENT = "harbor_ops.harbor"
@@ -111,14 +114,36 @@ def normalize_url(url):
     text = (url or "").strip().rstrip("/")
     if text.endswith(API_PREFIX):
         text = text[:-len(API_PREFIX)]
-    parts = urlsplit(text)
-    if parts.scheme not in ("http", "https"):
-        raise ValueError("url must start with http:// or https://, got %r" % url)
-    if not parts.hostname:
-        raise ValueError("url %r has no host name" % url)
+    if not (url or "").strip().lower().startswith(("http://", "https://")):
+        raise ValueError("url must start with http:// or https://, got %s" % shown(url))
+    parts, problem = split_url(text, "url")
+    if problem:
+        raise ValueError(problem)
     if parts.query or parts.fragment:
-        raise ValueError("url %r must not carry a query or fragment" % url)
+        raise ValueError("url %s must not carry a query or fragment" % shown(url))
     return text
+
+
+MAX_TIMEOUT = 3600
+
+
+def check_connection(params):
+    """The connection options (HARBOR_COMMON_ARGS) checked without a request; an error message or None."""
+    try:
+        normalize_url(params["url"])
+    except ValueError as exc:
+        return str(exc)
+    timeout = params.get("timeout")
+    if timeout is not None and not 1 <= timeout <= MAX_TIMEOUT:
+        return "timeout must be 1 to %d seconds (per HTTP response), got %d" % (MAX_TIMEOUT, timeout)
+    ca_path = params.get("ca_path")
+    if ca_path and params.get("validate_certs", True):
+        if not os.path.isfile(ca_path):
+            return ("ca_path %s does not exist or is not a file: give the PEM file of the CA that signed Harbor's "
+                    "certificate, on the host that runs the module" % shown(ca_path))
+        if not os.access(ca_path, os.R_OK):
+            return "ca_path %s cannot be read by this user" % shown(ca_path)
+    return None
 
 
 def quote_path(value):
@@ -190,7 +215,9 @@ class HarborClient(object):
         self._listings = {}
         self._relisted_at = 0
         self.session = requests.Session()
-        self.session.auth = (username, password)
+        # Go decodes basic auth as UTF-8; requests would encode a str as latin-1 (and fail on other characters)
+        self.session.auth = tuple(value.encode("utf-8") if isinstance(value, str) else value
+                                  for value in (username, password))
         # Never store a cookie: Harbor's sid cookie, when resent, turns every write into a CSRF failure.
         self.session.cookies.set_policy(DefaultCookiePolicy(allowed_domains=[]))
         # Passed with every request: a session-level verify loses against REQUESTS_CA_BUNDLE/CURL_CA_BUNDLE.

@@ -30,7 +30,7 @@ from ansible_collections.harbor_ops.harbor.plugins.module_utils._api import (
     REQUESTS_IMPORT_ERROR,
     HarborClient,
     HarborError,
-    normalize_url,
+    check_connection,
 )
 
 MASK = "********"
@@ -197,10 +197,9 @@ class HarborModule(AnsibleModule):
         super(HarborModule, self).__init__(argument_spec=spec, **kwargs)
         if not HAS_REQUESTS:
             self.fail_json(msg=missing_required_lib("requests"), exception=REQUESTS_IMPORT_ERROR)
-        try:
-            normalize_url(self.params["url"])
-        except ValueError as exc:
-            self.fail_json(msg=str(exc))
+        problem = check_connection(self.params)
+        if problem:
+            self.fail_json(msg=problem)
         self.client = HarborClient.from_params(self.params)
 
 

@@ -14,12 +14,51 @@ from __future__ import annotations
 
 import re
 
+from urllib.parse import urlsplit
+
 from ansible.module_utils.common.text.formatters import human_to_bytes
 
 # Harbor's rule for project (and robot) names: src/pkg/project/manager.go
 NAME_RE = re.compile(r"^[a-z0-9]+(?:[._-][a-z0-9]+)*$")
 # Harbor's storage quota limit: 1024 TB
 MAX_STORAGE_BYTES = 1024 ** 5
+
+
+MAX_HOST_LENGTH = 253  # DNS: 253 characters, labels of at most 63
+MAX_SHOWN = 80  # a value cut to this many characters in messages
+
+
+def shown(value):
+    """``value`` for a message: repr, cut when huge (a 70 kB host name is not printed whole)."""
+    text = repr(value)
+    return text if len(text) <= MAX_SHOWN else "%s... (%d characters)" % (text[:MAX_SHOWN], len(str(value)))
+
+
+def split_url(value, what, schemes=("http", "https"), example="https://registry.example.com"):
+    """``urlsplit(value)`` checked: the scheme, a host of a valid length, a numeric port; returns (parts, error).
+
+    ``urlsplit`` itself raises for ``https://[x`` and ``.port`` for ``https://h:abc``: both become one message.
+    """
+    if not isinstance(value, str) or not value.strip():
+        return None, "%s must be a URL such as %s" % (what, example)
+    text = value.strip()
+    try:
+        parts = urlsplit(text)
+        port = parts.port
+        host = parts.hostname
+    except ValueError as exc:
+        return None, "%s %s is not a valid URL (%s); give one such as %s" % (what, shown(value), exc, example)
+    if parts.scheme.lower() not in schemes:
+        return None, "%s %s must start with %s, for example %s" % (
+            what, shown(value), " or ".join("%s://" % scheme for scheme in schemes), example)
+    if not host:
+        return None, "%s %s has no host name; give one such as %s" % (what, shown(value), example)
+    if len(host) > MAX_HOST_LENGTH or any(len(label) > 63 for label in host.split(".")):
+        return None, "%s %s: the host name is longer than DNS allows (253 characters, 63 per label)" % (
+            what, shown(value))
+    if port == 0:
+        return None, "%s %s: port 0 is not a port" % (what, shown(value))
+    return parts, None
 
 
 def check_name(value, what="project name", max_length=255):

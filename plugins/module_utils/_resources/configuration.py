@@ -14,11 +14,9 @@ from __future__ import annotations
 import json
 import re
 
-from urllib.parse import urlsplit
-
 from ansible_collections.harbor_ops.harbor.plugins.module_utils._api import HarborError
 from ansible_collections.harbor_ops.harbor.plugins.module_utils._resource import HarborResource, differences, merge
-from ansible_collections.harbor_ops.harbor.plugins.module_utils._validate import parse_storage
+from ansible_collections.harbor_ops.harbor.plugins.module_utils._validate import parse_storage, split_url
 
 AUTH_MODES = dict(db="db_auth", ldap="ldap_auth", oidc="oidc_auth", uaa="uaa_auth", http="http_auth")
 SCOPES = dict(base=0, onelevel=1, subtree=2)
@@ -241,10 +239,10 @@ class Configuration(HarborResource):
     def _check_ldap(options):
         url = options.get("url")
         if url is not None:
-            parts = urlsplit(url.strip())
-            if parts.scheme.lower() not in ("ldap", "ldaps") or not parts.hostname:
-                return ("ldap.url %r needs its scheme and a host: ldap://HOST[:389] or ldaps://HOST[:636] "
-                        "(for example ldaps://ldap.example.com:636)" % url)
+            dummy, problem = split_url(url, "ldap.url", schemes=("ldap", "ldaps"),
+                                       example="ldap://HOST[:389] or ldaps://HOST[:636] (ldaps://ldap.example.com:636)")
+            if problem:
+                return problem
         if options.get("timeout") is not None and options["timeout"] <= 0:
             return "ldap.timeout must be greater than 0, got %d" % options["timeout"]
         return None
@@ -253,10 +251,10 @@ class Configuration(HarborResource):
     def _check_oidc(options):
         endpoint = options.get("endpoint")
         if endpoint is not None:
-            parts = urlsplit(endpoint.strip())
-            if parts.scheme not in ("http", "https") or not parts.hostname:
-                return ("oidc.endpoint %r must be the provider's issuer URL, for example "
-                        "https://auth.example.com/realms/company" % endpoint)
+            dummy, problem = split_url(endpoint, "oidc.endpoint (the provider's issuer URL)",
+                                       example="https://auth.example.com/realms/company")
+            if problem:
+                return problem
         if options.get("scope") is not None and not any(item.strip() for item in options["scope"]):
             return "oidc.scope must not be empty; Harbor needs at least openid"
         return None

@@ -13,11 +13,10 @@ from __future__ import annotations
 
 import re
 
-from urllib.parse import urlsplit
-
 from ansible_collections.harbor_ops.harbor.plugins.module_utils import _shapes as shapes
 from ansible_collections.harbor_ops.harbor.plugins.module_utils._api import HarborError, exact_query
 from ansible_collections.harbor_ops.harbor.plugins.module_utils._resource import HarborResource
+from ansible_collections.harbor_ops.harbor.plugins.module_utils._validate import split_url
 
 ADAPTER_TYPES = ("ali-acr", "aws-ecr", "azure-acr", "docker-hub", "docker-registry", "dtr", "github-ghcr", "gitlab",
                  "google-gcr", "harbor", "huawei-SWR", "jfrog-artifactory", "quay", "tencent-tcr", "volcengine-cr")
@@ -61,10 +60,10 @@ class Registry(HarborResource):
             return "registry name %r is not valid: Harbor wants 1 to %d characters" % (name, MAX_NAME_LENGTH)
         url = self.params["endpoint_url"]
         if url is not None:
-            parts = urlsplit(url.strip())
-            if parts.scheme not in ("http", "https") or not parts.hostname:
-                return ("endpoint_url %r of registry %s is not valid: Harbor wants an http:// or https:// URL with a "
-                        "host name" % (url, name))
+            dummy, problem = split_url(url, "endpoint_url of registry %s" % name,
+                                       example="https://registry-1.docker.io")
+            if problem:
+                return problem
             if self.params["type"] == "aws-ecr" and not AWS_ECR_URL_RE.match(clean_url(url)):
                 return ("endpoint_url %r is not an AWS ECR endpoint: type aws-ecr needs https://api.ecr.<region>.amazonaws.com "
                         "or https://<account>.dkr.ecr.<region>.amazonaws.com (also ecr-fips/ecr-public and "

@@ -11,15 +11,13 @@ Note that this module util is **PRIVATE** to the collection. It can have breakin
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 from ansible_collections.harbor_ops.harbor.plugins.module_utils._api import (
     PROJECT_NAME_HEADER,
     HarborError,
     quote_path,
 )
 from ansible_collections.harbor_ops.harbor.plugins.module_utils._resource import HarborResource
-from ansible_collections.harbor_ops.harbor.plugins.module_utils._validate import check_name
+from ansible_collections.harbor_ops.harbor.plugins.module_utils._validate import check_name, split_url
 
 AUTH_TYPES = {"none": "", "basic": "Basic", "bearer": "Bearer", "api-key": "X-ScannerAdapter-API-Key"}
 # option -> field of Harbor's registration
@@ -66,9 +64,10 @@ class Scanner(HarborResource):
             return "name must not be empty"
         url = self.params["adapter_url"]
         if url is not None:
-            parts = urlsplit(url)
-            if parts.scheme not in ("http", "https") or not parts.hostname:
-                return "adapter_url %r must be an http:// or https:// URL of the scanner adapter" % url
+            dummy, problem = split_url(url, "adapter_url (the scanner adapter's URL)",
+                                       example="http://trivy-adapter:8080")
+            if problem:
+                return problem
         if self.params["auth"] == "none" and self.params["access_credential"]:
             return "access_credential cannot be used with auth=none"
         for project in self.params["projects"] or []:

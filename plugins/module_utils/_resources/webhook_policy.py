@@ -11,12 +11,10 @@ Note that this module util is **PRIVATE** to the collection. It can have breakin
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 from ansible_collections.harbor_ops.harbor.plugins.module_utils import _shapes as shapes
 from ansible_collections.harbor_ops.harbor.plugins.module_utils._api import PROJECT_NAME_HEADER, quote_path
 from ansible_collections.harbor_ops.harbor.plugins.module_utils._resource import HarborResource, merge
-from ansible_collections.harbor_ops.harbor.plugins.module_utils._validate import check_name
+from ansible_collections.harbor_ops.harbor.plugins.module_utils._validate import check_name, split_url
 
 # Event types of Harbor's notification policies: the same on 2.10 to 2.15.2 (api-notes §6, initSupportedNotifyType)
 EVENT_TYPES = ("PUSH_ARTIFACT", "PULL_ARTIFACT", "DELETE_ARTIFACT", "QUOTA_EXCEED", "QUOTA_WARNING",
@@ -27,10 +25,7 @@ KEPT_ON_UPDATE = ("creator", "creation_time")
 
 
 def check_address(address, what):
-    parts = urlsplit(address or "")
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        return "%s %r must be an http:// or https:// URL with a host name" % (what, address)
-    return None
+    return split_url(address, what, example="https://hooks.example.com/harbor")[1]
 
 
 def normalize_target(target):

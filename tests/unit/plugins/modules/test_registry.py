@@ -206,8 +206,8 @@ def test_ca_certificate_is_refused_before_215(run_module, harbor):
 
 @pytest.mark.parametrize("args, message", [
     (dict(type="nexus"), "value of type must be one of"),
-    (dict(endpoint_url="ftp://hub.example.com"), "Harbor wants an http:// or https:// URL with a host name"),
-    (dict(endpoint_url="https://"), "Harbor wants an http:// or https:// URL with a host name"),
+    (dict(endpoint_url="ftp://hub.example.com"), "'ftp://hub.example.com' must start with http:// or https://"),
+    (dict(endpoint_url="https://"), "'https://' has no host name"),
     (dict(type="aws-ecr", endpoint_url="https://ecr.us-east-1.amazonaws.com"), "is not an AWS ECR endpoint"),
     (dict(type="aws-ecr", endpoint_url="http://api.ecr.us-east-1.amazonaws.com"), "is not an AWS ECR endpoint"),
     (dict(name="x" * 65), "registry name"),

@@ -148,8 +148,8 @@ def test_register_with_auth_needs_the_credential(run_module, harbor215):
 
 
 @pytest.mark.parametrize("args, message", [
-    (dict(ARGS, adapter_url="ftp://scanner.example.com"), "must be an http:// or https:// URL"),
-    (dict(ARGS, adapter_url="https://"), "must be an http:// or https:// URL"),
+    (dict(ARGS, adapter_url="ftp://scanner.example.com"), "must start with http:// or https://"),
+    (dict(ARGS, adapter_url="https://"), "'https://' has no host name"),
     (dict(ARGS, auth="oauth"), "value of auth must be one of: none, basic, bearer, api-key"),
     (dict(ARGS, auth="none"), "access_credential cannot be used with auth=none"),
     (dict(ARGS, projects=["Production"]), "project name 'Production' is not valid"),
