@@ -80,6 +80,8 @@ class HarborError(Exception):
         self.path = path
         self.request_id = request_id
         self.errors = errors or []
+        #: the HarborResponse of a create that Harbor accepted although the read-back failed (``create``)
+        self.created_response = None
 
     def result(self):
         """Extra keys for ``fail_json``."""
@@ -300,7 +302,8 @@ class HarborClient(object):
             return min(float(retry_after), 30.0)
         return self.backoff * (2 ** attempt)
 
-    def request(self, method, path, body=None, params=None, headers=None, ok=(200, 201, 202), missing_ok=False):
+    def request(self, method, path, body=None, params=None, headers=None, ok=(200, 201, 202), missing_ok=False,
+                idempotent=None):
         """Call the API and return a HarborResponse.
 
         ``missing_ok`` turns a 404 into ``None``. Idempotent methods are retried on connection errors and on
@@ -308,10 +311,13 @@ class HarborClient(object):
         way to create).
         """
         self.ensure_authenticated()
-        return self._call(method, path, body, params, headers, ok, missing_ok)
+        return self._call(method, path, body, params, headers, ok, missing_ok, idempotent)
 
-    def _call(self, method, path, body=None, params=None, headers=None, ok=(200, 201, 202), missing_ok=False):
-        attempts = self.retries + 1 if method in IDEMPOTENT_METHODS else 1
+    def _call(self, method, path, body=None, params=None, headers=None, ok=(200, 201, 202), missing_ok=False,
+              idempotent=None):
+        if idempotent is None:
+            idempotent = method in IDEMPOTENT_METHODS
+        attempts = self.retries + 1 if idempotent else 1
         for attempt in range(attempts):
             last = attempt == attempts - 1
             try:
@@ -369,8 +375,9 @@ class HarborClient(object):
         """POST once, without retry (for actions such as "run now")."""
         return self.request("POST", path, body=body, headers=headers, ok=ok)
 
-    def patch(self, path, body=None, headers=None):
-        return self.request("PATCH", path, body=body, headers=headers)
+    def patch(self, path, body=None, headers=None, idempotent=False):
+        """PATCH; sent once unless ``idempotent`` (the same body twice does no more than once: a secret set)."""
+        return self.request("PATCH", path, body=body, headers=headers, idempotent=idempotent)
 
     def delete(self, path, headers=None, missing_ok=True):
         """DELETE; a 404 counts as already deleted unless ``missing_ok`` is false."""
@@ -381,7 +388,9 @@ class HarborClient(object):
 
         A POST is never repeated blindly: after a transport error or a retryable status, ``find()`` is
         asked whether Harbor created the object anyway (the answer may have been lost). If it exists it is
-        returned as created; only if it does not is the POST sent again.
+        returned as created; only if it does not is the POST sent again. A 409 (the name exists) is answered the
+        same way: the object that an earlier attempt, or a concurrent run, created is adopted. When the read-back
+        after a 201 fails, the HarborError carries the POST's answer in ``created_response``.
 
         With ``keep_response`` the result is ``(object, response)``: the HarborResponse of the POST that
         created the object (for a body that is only sent once, such as a robot's secret), or None when the
@@ -396,8 +405,18 @@ class HarborClient(object):
                     raise
                 resp = None
             if resp is not None and resp.status in (200, 201):
-                found = find()
+                try:
+                    found = find()
+                except HarborError as exc:
+                    exc.created_response = resp  # created: what the POST answered (a robot's secret) is not lost
+                    raise
                 return (found, resp) if keep_response else found
+            if resp is not None and resp.status == 409:
+                # the name exists: created by an earlier attempt whose answer was lost, or by a concurrent run
+                existing = find()
+                if existing is not None:
+                    return (existing, None) if keep_response else existing
+                raise self._error("POST", path, resp)
             transient = resp is None or resp.status in RETRY_STATUSES
             if transient or resp.status >= 500:
                 existing = find()

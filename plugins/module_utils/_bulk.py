@@ -388,7 +388,10 @@ class Reconciler(object):
         try:
             return call()
         except ActionFailed as exc:
-            raise ActionFailed("%s: %s" % (item.where, exc.msg), **exc.extra)
+            extra = dict(exc.extra)
+            if extra.get("secret"):  # a robot created before the failure: its secret goes to the secrets file
+                self.secrets[item.label] = extra.pop("secret")
+            raise ActionFailed("%s: %s" % (item.where, exc.msg), **extra)
         except HarborError as exc:
             exc.message = "%s: %s" % (item.where, exc.message)
             raise

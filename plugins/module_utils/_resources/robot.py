@@ -163,7 +163,15 @@ class Robot(HarborResource):
         try:
             created, response = self.client.create("/robots", body, find=self.find, keep_response=True)
         except HarborError as exc:
+            secret = exc.created_response.body.get("secret") if exc.created_response is not None and isinstance(
+                exc.created_response.body, dict) else None
+            if secret:
+                # created, but not read back: the secret Harbor showed once reaches the user before the task fails
+                self.fail("robot %s was created, but reading it back failed: %s. Its secret is in this result "
+                          "(secret_file, or the registered variable): keep it, Harbor shows it only once"
+                          % (robot.full, exc.message), secret=secret)
             if exc.status == 409:
+                # create() adopts a robot it finds after a 409: this one exists under another name
                 exc.message += (" (a robot of that name exists, but not as %s: is name_prefix %r Harbor's "
                                 "robot_name_prefix?)" % (robot.full, robot.prefix))
             raise
@@ -231,7 +239,10 @@ class Robot(HarborResource):
 
     def issue_secret_on_create(self, robot, result):
         if self.params["secret"] is not None:
-            self.patch_secret(robot, self.params["secret"])
+            try:
+                self.patch_secret(robot, self.params["secret"])
+            except HarborError as exc:
+                self.roll_back(robot, exc)
             result["secret_set"] = True
             return "set"
         if self.new_secret:
@@ -243,9 +254,24 @@ class Robot(HarborResource):
         result["secret"] = self.patch_secret(robot, None)
         return None
 
+    def roll_back(self, robot, exc):
+        """The robot was created but its declared secret could not be set: delete it again, so that the next run
+        creates it with the secret (with update_secret=on_create no later run would look at the secret)."""
+        try:
+            self.client.delete(self.path(robot))
+        except HarborError as failed:
+            self.fail("robot %s was created but its secret could not be set (%s), and deleting it again failed too "
+                      "(%s): it holds a secret Harbor generated; set update_secret: always, or delete it"
+                      % (robot["name"], exc.message, failed.message))
+        self.fail("robot %s was created but its secret could not be set (%s); it was deleted again, so that the "
+                  "next run creates it with its secret" % (robot["name"], exc.message))
+
     def patch_secret(self, robot, secret):
-        """PATCH /robots/{id}: Harbor generates a secret (returned) when ``secret`` is None, else stores it."""
-        resp = self.client.patch(self.path(robot), dict(secret=secret) if secret else {})
+        """PATCH /robots/{id}: Harbor generates a secret (returned) when ``secret`` is None, else stores it.
+
+        Setting a given secret is idempotent (sent again after a passing failure); a refresh is sent once.
+        """
+        resp = self.client.patch(self.path(robot), dict(secret=secret) if secret else {}, idempotent=bool(secret))
         if secret:
             return secret
         value = resp.body.get("secret") if isinstance(resp.body, dict) else None

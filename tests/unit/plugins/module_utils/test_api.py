@@ -348,12 +348,37 @@ def test_post_500_not_applied_is_not_repeated(harbor):
 
 def test_post_client_error_fails_without_reading_back(harbor):
     harbor.systeminfo()
-    harbor.post(API + "/projects", status=409, json={"errors": [{"code": "CONFLICT", "message": "exists"}]})
+    harbor.post(API + "/projects", status=400, json={"errors": [{"code": "BAD_REQUEST", "message": "bad name"}]})
     finds = []
     cli = client()
-    with pytest.raises(HarborError, match="HTTP 409: CONFLICT: exists"):
+    with pytest.raises(HarborError, match="HTTP 400: BAD_REQUEST: bad name"):
         cli.create("/projects", {"project_name": "a"}, find=lambda: finds.append(1))
     assert finds == []
+
+
+def test_a_409_adopts_the_object_an_earlier_attempt_or_a_concurrent_run_created(harbor):
+    harbor.systeminfo()
+    harbor.post(API + "/projects", status=409, json={"errors": [{"code": "CONFLICT", "message": "exists"}]})
+    assert client().create("/projects", {"project_name": "a"}, find=lambda: {"name": "a"}) == {"name": "a"}
+    assert len(harbor.sent("POST")) == 1
+
+
+def test_a_409_for_an_object_that_cannot_be_found_fails(harbor):
+    harbor.systeminfo()
+    harbor.post(API + "/projects", status=409, json={"errors": [{"code": "CONFLICT", "message": "exists"}]})
+    with pytest.raises(HarborError, match="HTTP 409: CONFLICT: exists"):
+        client().create("/projects", {"project_name": "a"}, find=lambda: None)
+
+
+def test_a_failed_read_back_after_a_201_keeps_the_answer(harbor):
+    harbor.systeminfo()
+    harbor.post(API + "/robots", status=201, json={"id": 7, "secret": "Once-Only"})
+
+    def find():
+        raise HarborError("read failed", status=500)
+    with pytest.raises(HarborError) as caught:
+        client().create("/robots", {"name": "ci"}, find=find, keep_response=True)
+    assert caught.value.created_response.body == {"id": 7, "secret": "Once-Only"}
 
 
 # ---------------------------------------------------------------- pagination and lookups

@@ -46,6 +46,9 @@ class HarborRobots(object):
         self.next_id = 1
         self.counter = 0
         self.lose_answer = False
+        self.hide_new_once = False  # after a lost answer, the first list does not show the new robot yet
+        self.patch_failures = 0     # PATCH answers 503 this many times
+        self.list_failures = 0      # GET /robots answers 500 this many times (once a robot exists)
         self.permissions = permissions if permissions is not None else {"system": ALL_SYSTEM, "project": ALL_PROJECT}
         mock.add_callback("GET", API + "/systeminfo", callback=self.systeminfo)
         mock.add_callback("GET", re.compile(API + r"/projects/[^/?]+$"), callback=self.get_project)
@@ -96,6 +99,12 @@ class HarborRobots(object):
         return 200, {}, json.dumps({"project_id": self.projects[name], "name": name})
 
     def list_robots(self, request):
+        if self.list_failures and self.robots:
+            self.list_failures -= 1
+            return error(500, "UNKNOWN", "internal server error")
+        if self.hide_new_once and self.robots:
+            self.hide_new_once = False
+            return 200, {"X-Total-Count": "0"}, "[]"
         query = parse_qs(urlsplit(request.url).query)
         q = dict(part.split("=", 1) for part in query.get("q", [""])[0].split(",") if part)
         if q.get("Level") == "project":
@@ -136,6 +145,9 @@ class HarborRobots(object):
         return 200, {}, ""
 
     def refresh(self, request):
+        if self.patch_failures:
+            self.patch_failures -= 1
+            return 503, {}, ""
         robot_ = self.by_id(request)
         body = json.loads(request.body)
         if body.get("secret"):
@@ -262,6 +274,41 @@ def test_lost_create_answer_refreshes_the_secret(run_module, harbor, robots):
     assert harbor.writes()[1][2] == {}
     assert result["secret"] == "Refreshed-Secret-2"
     assert any("was lost" in w for w in warnings_of(result))
+
+
+def test_409_on_a_retried_create_adopts_the_robot_it_created(run_module, harbor, robots):
+    # the first POST is applied but its answer lost, the next list does not show it yet: the POST is sent again
+    robots.lose_answer, robots.hide_new_once = True, True
+    result = run_module(robot, CI_ARGS)
+    assert not result.get("failed"), result.get("msg")
+    assert [w[0] for w in harbor.writes()] == ["POST", "POST", "PATCH"]  # the 409, then the secret is learnt
+    assert len(robots.robots) == 1 and result["secret"] == robots.robots[1]["secret"]
+    assert "is name_prefix" not in json.dumps(result)  # no misleading hint
+
+
+def test_a_passing_failure_of_the_secret_patch_is_retried(run_module, harbor, robots):
+    robots.patch_failures = 1
+    result = run_module(robot, dict(CI_ARGS, secret=SECRET))
+    assert not result.get("failed"), result.get("msg")
+    assert [w[0] for w in harbor.writes()] == ["POST", "PATCH", "PATCH"]
+    assert robots.robots[1]["secret"] == SECRET
+
+
+def test_a_secret_that_cannot_be_set_rolls_the_new_robot_back(run_module, harbor, robots):
+    # otherwise the next run (update_secret=on_create) would be ok while the robot keeps Harbor's random secret
+    robots.patch_failures = 100
+    result = run_module(robot, dict(CI_ARGS, secret=SECRET))
+    assert result["failed"] is True and "it was deleted again" in result["msg"]
+    assert robots.robots == {} and [w[0] for w in harbor.writes()][-1] == "DELETE"
+    assert SECRET not in json.dumps(result)
+
+
+def test_the_secret_of_a_new_robot_survives_a_failed_read_back(run_module, harbor, robots):
+    robots.list_failures = 100  # the robot is created (201, with its secret), then every read of it fails
+    result = run_module(robot, CI_ARGS)
+    assert result["failed"] is True and "keep it, Harbor shows it only once" in result["msg"]
+    assert result["secret"] == "Generated-Secret-1"  # the action plugin writes it or marks the result no_log
+    assert len(robots.robots) == 1
 
 
 @pytest.mark.parametrize("missing", ["duration", "permissions"])
