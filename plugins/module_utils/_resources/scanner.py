@@ -80,6 +80,7 @@ class Scanner(HarborResource):
         return self.client.find_by_name("/scanners", self.params["name"])
 
     def find(self):
+        self.known_projects = set()
         registration = self.registration()
         if registration is None:
             return None
@@ -94,7 +95,18 @@ class Scanner(HarborResource):
     def project_scanner(self, project):
         """The uuid of the scanner a project uses (its own, or else the system default)."""
         found = self.client.get(self.project_path(project), headers=PROJECT_NAME_HEADER, missing_ok=True)
+        if found is not None:
+            self.known_projects.add(project)
         return (found or {}).get("uuid")
+
+    def check_projects(self):
+        """Every project of ``projects`` exists: resolved before the first write (a missing one is a 404 after the
+        registration otherwise)."""
+        missing = [name for name in sorted(set(self.params["projects"]) - self.known_projects)
+                   if self.client.get_project(name) is None]
+        if missing:
+            self.fail("projects %s do not exist in Harbor at %s; nothing was changed (create them first with "
+                      "harbor_ops.harbor.project)" % (", ".join(missing), self.client.base_url))
 
     def desired(self):
         desired = dict(name=self.params["name"])
@@ -107,6 +119,7 @@ class Scanner(HarborResource):
         if self.params["default"] is not None:
             desired["is_default"] = self.params["default"]
         if self.params["projects"] is not None:
+            self.check_projects()
             desired["projects"] = sorted(set(self.params["projects"]))
         return desired
 

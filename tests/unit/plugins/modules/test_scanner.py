@@ -46,8 +46,17 @@ def test_register_with_an_api_key(run_module, harbor215):
     assert KEY not in str(result)
 
 
+def test_a_project_that_does_not_exist_fails_before_the_registration(run_module, harbor215):
+    registrations(harbor215, [TRIVY])
+    harbor215.get(API + "/projects/no-such", status=404, json={"errors": [{"code": "NOT_FOUND", "message": "x"}]})
+    result = run_module(scanner, dict(ARGS, projects=["no-such"]))
+    assert result["failed"] is True and "projects no-such do not exist" in result["msg"]
+    assert harbor215.writes() == []
+
+
 def test_register_as_default_and_for_projects(run_module, harbor215):
     registrations(harbor215, [TRIVY], [TRIVY, CORP], [TRIVY, dict(CORP, is_default=True)])
+    harbor215.get(API + "/projects/production", json={"name": "production", "project_id": 2})
     harbor215.get(API + "/projects/production/scanner", json=dict(CORP, is_default=True))
     harbor215.put(API + "/projects/production/scanner")
     result = run_module(scanner, dict(ARGS, default=True, projects=["production"]))
