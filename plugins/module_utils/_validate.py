@@ -61,6 +61,28 @@ def split_url(value, what, schemes=("http", "https"), example="https://registry.
     return parts, None
 
 
+INT32_MAX = 2 ** 31 - 1
+INT64_MAX = 2 ** 63 - 1
+MAX_OBJECT_NAME = 255
+
+
+def check_text_name(value, what="name", max_length=MAX_OBJECT_NAME):
+    """A free-text name (replication policy, webhook policy, ...): 1 to ``max_length`` characters."""
+    if not isinstance(value, str) or not value.strip():
+        return "%s must not be empty" % what
+    if len(value) > max_length:
+        return "%s must have at most %d characters, got %d" % (what, max_length, len(value))
+    return None
+
+
+def check_int_range(value, what, low, high, unlimited=None):
+    """``value`` within ``low``..``high`` (Harbor's Go type), or the ``unlimited`` value; an error or None."""
+    if value is None or value == unlimited or low <= value <= high:
+        return None
+    extra = " or %d for no limit" % unlimited if unlimited is not None else ""
+    return "%s must be %d to %d%s, got %d" % (what, low, high, extra, value)
+
+
 def check_name(value, what="project name", max_length=255):
     if not value or len(value) > max_length or not NAME_RE.match(value):
         return ("%s %r is not valid: Harbor wants 1-%d characters of lower-case letters and digits, "

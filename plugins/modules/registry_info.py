@@ -77,6 +77,8 @@ registries:
 from ansible_collections.harbor_ops.harbor.plugins.module_utils import _shapes as shapes
 from ansible_collections.harbor_ops.harbor.plugins.module_utils._api import exact_query
 from ansible_collections.harbor_ops.harbor.plugins.module_utils._resource import HarborInfo, mask
+from ansible_collections.harbor_ops.harbor.plugins.module_utils._resources.registry import ADAPTER_TYPES
+from ansible_collections.harbor_ops.harbor.plugins.module_utils._validate import shown
 
 
 class RegistryInfo(HarborInfo):
@@ -85,6 +87,12 @@ class RegistryInfo(HarborInfo):
         name=dict(type="str"),
         type=dict(type="str"),
     )
+
+    def validate(self):
+        kind = self.params["type"]
+        if kind is not None and kind not in ADAPTER_TYPES:
+            return "type %s is not an adapter type of Harbor; use one of %s" % (shown(kind), ", ".join(ADAPTER_TYPES))
+        return None
 
     def gather(self):
         name, kind = self.params["name"], self.params["type"]

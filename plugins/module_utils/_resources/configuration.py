@@ -16,7 +16,14 @@ import re
 
 from ansible_collections.harbor_ops.harbor.plugins.module_utils._api import HarborError
 from ansible_collections.harbor_ops.harbor.plugins.module_utils._resource import HarborResource, differences, merge
-from ansible_collections.harbor_ops.harbor.plugins.module_utils._validate import parse_storage, split_url
+from ansible_collections.harbor_ops.harbor.plugins.module_utils._robot import MAX_DURATION
+from ansible_collections.harbor_ops.harbor.plugins.module_utils._validate import (
+    INT32_MAX,
+    check_int_range,
+    parse_storage,
+    shown,
+    split_url,
+)
 
 AUTH_MODES = dict(db="db_auth", ldap="ldap_auth", oidc="oidc_auth", uaa="uaa_auth", http="http_auth")
 SCOPES = dict(base=0, onelevel=1, subtree=2)
@@ -69,6 +76,8 @@ SYSTEM_KEYS = ["primary_auth_mode", "project_creation_restriction", "read_only",
                "session_timeout", "notification_enable", "scanner_skip_update_pulltime", "audit_log_forward_endpoint",
                "skip_audit_log_database"]
 POSITIVE_INTS = ["robot_token_duration", "token_expiration", "session_timeout"]
+# Harbor forwards audit logs to syslog at host:port (a TCP address, no scheme)
+SYSLOG_ENDPOINT_RE = re.compile(r"^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9]([A-Za-z0-9.-]{0,252})):([0-9]{1,5})$")
 # LdapConf (the body of POST /ldap/ping) names the timeout differently from the configuration key.
 LDAP_PING_KEYS = {"ldap_url": "ldap_url", "ldap_search_dn": "ldap_search_dn", "ldap_base_dn": "ldap_base_dn",
                   "ldap_filter": "ldap_filter", "ldap_uid": "ldap_uid", "ldap_scope": "ldap_scope",
@@ -165,6 +174,17 @@ class Configuration(HarborResource):
         for key in POSITIVE_INTS:
             if params[key] is not None and params[key] <= 0:
                 return "%s must be greater than 0, got %d" % (key, params[key])
+        problem = check_int_range(params["robot_token_duration"], "robot_token_duration (days)", 1, MAX_DURATION)
+        for key in ("token_expiration", "session_timeout"):
+            problem = problem or check_int_range(params[key], "%s (minutes)" % key, 1, INT32_MAX)
+        if problem:
+            return problem
+        if params["robot_name_prefix"] is not None and not params["robot_name_prefix"].strip():
+            return "robot_name_prefix must not be empty: robots would be named like users (Harbor's default is robot$)"
+        endpoint = params["audit_log_forward_endpoint"]
+        if endpoint and not SYSLOG_ENDPOINT_RE.match(endpoint):
+            return ("audit_log_forward_endpoint %s must be the syslog endpoint as host:port (for example "
+                    "syslog.example.com:514), without a scheme" % shown(endpoint))
         if params["storage_per_project"] is not None:
             self.wanted["storage_per_project"], problem = parse_storage(params["storage_per_project"],
                                                                         "storage_per_project")

@@ -17,7 +17,7 @@ import re
 
 from ansible_collections.harbor_ops.harbor.plugins.module_utils._api import PROJECT_NAME_HEADER, quote_path
 from ansible_collections.harbor_ops.harbor.plugins.module_utils._resource import HarborResource
-from ansible_collections.harbor_ops.harbor.plugins.module_utils._validate import check_name
+from ansible_collections.harbor_ops.harbor.plugins.module_utils._validate import INT64_MAX, check_name, shown
 
 CVE_RE = re.compile(r"^CVE-\d{4}-\d{4,}$")
 NEVER = ("never", "none", "")
@@ -31,6 +31,8 @@ def parse_expiry(value):
     if text.lower() in NEVER:
         return None, None
     if text.isdigit():
+        if int(text) > INT64_MAX:
+            return None, "expires_at %s is beyond what Harbor can store (seconds since the epoch, int64)" % shown(value)
         return int(text), None
     match = _DATETIME_RE.match(text)
     if match:

@@ -13,7 +13,12 @@ from __future__ import annotations
 
 from ansible_collections.harbor_ops.harbor.plugins.module_utils._api import PROJECT_NAME_HEADER, exact_query, quote_path
 from ansible_collections.harbor_ops.harbor.plugins.module_utils._resource import HarborResource, bool_string
-from ansible_collections.harbor_ops.harbor.plugins.module_utils._validate import check_name, parse_storage
+from ansible_collections.harbor_ops.harbor.plugins.module_utils._validate import (
+    INT32_MAX,
+    check_int_range,
+    check_name,
+    parse_storage,
+)
 
 BOOL_METADATA = ("public", "auto_scan", "prevent_vul", "reuse_sys_cve_allowlist", "enable_content_trust",
                  "enable_content_trust_cosign", "auto_sbom_generation", "proxy_cache_local_on_not_found")
@@ -35,7 +40,10 @@ class Project(HarborResource):
                                proxy_cache_local_on_not_found=(2, 15, 1))
 
     def validate(self):
-        problem = check_name(self.params["name"])
+        problem = (check_name(self.params["name"])
+                   # int32 in Harbor's metadata; -1 is no limit (api-notes §1)
+                   or check_int_range(self.params["proxy_speed_kb"], "proxy_speed_kb", 0, INT32_MAX, unlimited=-1)
+                   or check_int_range(self.params["max_upstream_conn"], "max_upstream_conn", 1, INT32_MAX, unlimited=-1))
         if problem or self.params["storage_quota"] is None:
             return problem
         self.storage_limit, problem = parse_storage(self.params["storage_quota"])

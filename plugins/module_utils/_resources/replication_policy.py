@@ -17,11 +17,10 @@ import re
 from ansible_collections.harbor_ops.harbor.plugins.module_utils._api import HarborError, exact_query
 from ansible_collections.harbor_ops.harbor.plugins.module_utils import _shapes as shapes
 from ansible_collections.harbor_ops.harbor.plugins.module_utils._resource import HarborResource, merge
-from ansible_collections.harbor_ops.harbor.plugins.module_utils._validate import check_cron
+from ansible_collections.harbor_ops.harbor.plugins.module_utils._validate import INT32_MAX, check_cron, check_text_name
 
 DECORATED = ("tag", "label")
 RESOURCE_TYPES = ("image", "artifact")
-INT32_MAX = 2 ** 31 - 1
 INT8_MAX = 127
 # Harbor checks dest_namespace with the repository-name rule: components of lower-case letters and digits joined by
 # separators, separated by "/".
@@ -94,8 +93,9 @@ class ReplicationPolicy(HarborResource):
 
     def validate(self):
         params = self.params
-        if not params["name"].strip():
-            return "name must not be empty"
+        problem = check_text_name(params["name"])
+        if problem:
+            return problem
         if params["state"] == "absent":
             return None
         if params["src_registry"] is not None and params["dest_registry"] is not None:

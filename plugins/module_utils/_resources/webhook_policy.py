@@ -14,7 +14,7 @@ from __future__ import annotations
 from ansible_collections.harbor_ops.harbor.plugins.module_utils import _shapes as shapes
 from ansible_collections.harbor_ops.harbor.plugins.module_utils._api import PROJECT_NAME_HEADER, quote_path
 from ansible_collections.harbor_ops.harbor.plugins.module_utils._resource import HarborResource, merge
-from ansible_collections.harbor_ops.harbor.plugins.module_utils._validate import check_name, split_url
+from ansible_collections.harbor_ops.harbor.plugins.module_utils._validate import check_name, check_text_name, split_url
 
 # Event types of Harbor's notification policies: the same on 2.10 to 2.15.2 (api-notes §6, initSupportedNotifyType)
 EVENT_TYPES = ("PUSH_ARTIFACT", "PULL_ARTIFACT", "DELETE_ARTIFACT", "QUOTA_EXCEED", "QUOTA_WARNING",
@@ -79,8 +79,9 @@ class WebhookPolicy(HarborResource):
         problem = check_name(self.params["project"])
         if problem:
             return problem
-        if not self.params["name"].strip():
-            return "name must not be empty"
+        problem = check_text_name(self.params["name"])
+        if problem:
+            return problem
         if self.params["state"] == "absent":
             return None
         events = self.params["event_types"]

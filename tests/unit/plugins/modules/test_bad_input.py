@@ -9,8 +9,11 @@ import pytest
 
 from ansible_collections.harbor_ops.harbor.plugins.modules import (
     configuration,
+    cve_allowlist,
     project,
     registry,
+    registry_info,
+    replication_policy,
     scanner,
     webhook_policy,
 )
@@ -50,3 +53,30 @@ def test_a_non_ascii_user_name_logs_in_as_utf_8(run_module, harbor):
     assert not result.get("failed"), result
     header = harbor.calls[0].request.headers["Authorization"]
     assert base64.b64decode(header.split()[1]).decode("utf-8") == "jörg-ünïcødé-管理:%s" % CONNECTION["password"]
+
+
+@pytest.mark.parametrize("module, args, message", [
+    (project, dict(name="p", proxy_speed_kb=-5), "proxy_speed_kb must be 0 to 2147483647 or -1 for no limit"),
+    (project, dict(name="p", proxy_speed_kb=2 ** 63), "proxy_speed_kb must be 0 to 2147483647"),
+    (project, dict(name="p", max_upstream_conn=-3), "max_upstream_conn must be 1 to 2147483647 or -1"),
+    (replication_policy, dict(name="r" * 300, dest_registry="ecr"), "name must have at most 255 characters, got 300"),
+    (webhook_policy, dict(HOOK, name="w" * 300, targets=[dict(address="https://hooks.example.com")]),
+     "name must have at most 255 characters"),
+    (configuration, dict(robot_token_duration=2 ** 40), "robot_token_duration (days) must be 1 to 2147483646"),
+    (configuration, dict(audit_log_forward_endpoint="http://syslog:514"),
+     "audit_log_forward_endpoint 'http://syslog:514' must be the syslog endpoint as host:port"),
+    (configuration, dict(robot_name_prefix=""), "robot_name_prefix must not be empty"),
+    (cve_allowlist, dict(cves=["CVE-2024-0001"], expires_at=str(2 ** 64)), "beyond what Harbor can store"),
+    (registry_info, dict(type="gitlab2"), "type 'gitlab2' is not an adapter type of Harbor"),
+])
+def test_input_beyond_harbors_limits_is_refused_before_any_request(run_module, harbor, module, args, message):
+    result = run_module(module, args)
+    assert result["failed"] is True and message in result["msg"]
+    assert harbor.sent() == []
+
+
+@pytest.mark.parametrize("endpoint", ["syslog.example.com:514", "10.0.0.5:1514", "[fd00::5]:514"])
+def test_a_syslog_endpoint_as_host_and_port_is_accepted(endpoint):
+    assert configuration.Configuration.module_args["audit_log_forward_endpoint"]["type"] == "str"
+    from ansible_collections.harbor_ops.harbor.plugins.module_utils._resources.configuration import SYSLOG_ENDPOINT_RE
+    assert SYSLOG_ENDPOINT_RE.match(endpoint)
