@@ -88,6 +88,10 @@ class HarborError(Exception):
         return dict(status=self.status, request_id=self.request_id, errors=self.errors)
 
 
+class TlsError(HarborError):
+    """A TLS failure (certificate, protocol): sending the request again cannot help, so it is never retried."""
+
+
 class HarborResponse(object):
     """The parts of an HTTP response the modules use."""
 
@@ -250,13 +254,24 @@ class HarborClient(object):
                       allow_redirects=False)
         if body is not None:
             kwargs["json"] = body
+        where = "%s %s%s (X-Request-Id: %s)" % (method, API_PREFIX, path, self.request_id)
         try:
             resp = self.session.request(method, url, **kwargs)
         except requests.exceptions.SSLError as exc:
-            raise HarborError("TLS verification failed for %s: %s (set ca_path, or validate_certs=false for a test system)"
-                              % (self.base_url, exc), method=method, path=path)
+            text = str(exc)
+            if "WRONG_VERSION_NUMBER" in text.upper() or "wrong version number" in text:
+                hint = "the server answers plain HTTP on that port: use http:// in url, or Harbor's HTTPS port"
+            else:
+                hint = "set ca_path to the CA that signed Harbor's certificate, or validate_certs=false for a test system"
+            raise TlsError("TLS failed for %s, %s: %s (%s)" % (self.base_url, where, text, hint), method=method,
+                           path=path, request_id=self.request_id)
         except (requests.exceptions.ConnectionError, requests.exceptions.Timeout) as exc:
-            raise HarborError("cannot reach Harbor at %s: %s" % (self.base_url, exc), method=method, path=path)
+            text = str(exc)
+            hint = ""
+            if self.base_url.startswith("http://") and ("RemoteDisconnected" in text or "reset by peer" in text):
+                hint = " (the server closed the connection without an answer: if that port speaks HTTPS, use https://)"
+            raise HarborError("cannot reach Harbor at %s, %s: %s%s" % (self.base_url, where, text, hint),
+                              method=method, path=path, request_id=self.request_id)
         return HarborResponse(resp.status_code, resp.headers, self._decode(resp))
 
     @staticmethod
@@ -322,6 +337,8 @@ class HarborClient(object):
             last = attempt == attempts - 1
             try:
                 resp = self._send(method, path, body, params, headers)
+            except TlsError:
+                raise
             except HarborError:
                 if last:
                     raise
@@ -400,6 +417,8 @@ class HarborClient(object):
         for attempt in range(self.retries + 1):
             try:
                 resp = self._send("POST", path, body, None, headers)
+            except TlsError:
+                raise
             except HarborError:
                 if attempt == self.retries:
                     raise

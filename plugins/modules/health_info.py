@@ -98,7 +98,7 @@ ansible_facts:
       type: dict
 """
 
-from ansible_collections.harbor_ops.harbor.plugins.module_utils._api import HarborError
+from ansible_collections.harbor_ops.harbor.plugins.module_utils._api import HarborError, TlsError
 from ansible_collections.harbor_ops.harbor.plugins.module_utils._jobs import check_wait_timeout, wait_until
 from ansible_collections.harbor_ops.harbor.plugins.module_utils._resource import HarborInfo
 
@@ -133,7 +133,7 @@ class HealthInfo(HarborInfo):
         try:
             return self.read()
         except HarborError as exc:
-            if (exc.status is not None and exc.status < 500) or exc.message.startswith("TLS verification failed"):
+            if (exc.status is not None and exc.status < 500) or isinstance(exc, TlsError):
                 raise  # wrong credentials, an untrusted certificate, ...: waiting does not help
             return dict(summarize({}), error=exc.message)
 

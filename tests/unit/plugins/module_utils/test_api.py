@@ -7,6 +7,7 @@ import json
 
 import pytest
 import requests
+from responses import RequestsMock as responses_mock
 
 from ansible_collections.harbor_ops.harbor.plugins.module_utils._api import (
     HarborClient,
@@ -201,6 +202,38 @@ def test_connection_error_names_the_url(harbor):
     with pytest.raises(HarborError, match="cannot reach Harbor at https://harbor.test"):
         cli.ensure_authenticated()
     assert len(sleeps) == 1
+
+
+def test_a_transport_error_names_the_method_path_and_request_id(harbor):
+    harbor.get(API + "/systeminfo", body=requests.exceptions.ConnectionError("refused"))
+    cli = client(retries=0)
+    with pytest.raises(HarborError) as caught:
+        cli.ensure_authenticated()
+    assert "GET /api/v2.0/systeminfo (X-Request-Id: %s)" % cli.request_id in caught.value.message
+
+
+def test_a_certificate_failure_is_not_retried_and_points_to_ca_path(harbor):
+    harbor.get(API + "/systeminfo", body=requests.exceptions.SSLError("CERTIFICATE_VERIFY_FAILED"))
+    sleeps = []
+    with pytest.raises(HarborError, match="set ca_path") as caught:
+        client(sleeps).ensure_authenticated()
+    assert sleeps == [] and len(harbor.calls) == 1 and "plain HTTP" not in caught.value.message
+
+
+def test_https_against_a_plain_http_port_says_so_instead_of_ca_path(harbor):
+    harbor.get(API + "/systeminfo", body=requests.exceptions.SSLError("[SSL: WRONG_VERSION_NUMBER] wrong version number"))
+    with pytest.raises(HarborError, match="answers plain HTTP on that port: use http://") as caught:
+        client().ensure_authenticated()
+    assert "ca_path" not in caught.value.message
+
+
+def test_http_against_a_tls_port_says_so():
+    cli = HarborClient("http://harbor.test", "admin", "pw", retries=0)
+    with responses_mock() as mock:
+        mock.get("http://harbor.test/api/v2.0/systeminfo", body=requests.exceptions.ConnectionError(
+            "('Connection aborted.', RemoteDisconnected('Remote end closed connection without response'))"))
+        with pytest.raises(HarborError, match="if that port speaks HTTPS, use https://"):
+            cli.ensure_authenticated()
 
 
 def test_missing_ok_gives_none(harbor):

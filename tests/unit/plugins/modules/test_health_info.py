@@ -104,3 +104,12 @@ def test_bad_input_fails_before_any_request(run_module, harbor):
     result = run_module(health_info, dict(wait=True, wait_timeout=-1))
     assert result["failed"] is True and "wait_timeout must be 0 or more" in result["msg"]
     assert len(harbor.calls) == 0
+
+
+def test_an_untrusted_certificate_stops_the_wait_at_once(run_module, harbor):
+    import requests as requests_lib
+    harbor.get("https://harbor.test/api/v2.0/systeminfo",
+               body=requests_lib.exceptions.SSLError("CERTIFICATE_VERIFY_FAILED"))
+    result = run_module(health_info, dict(wait=True, wait_timeout=600))
+    assert result["failed"] is True and "set ca_path" in result["msg"]
+    assert len(harbor.calls) == 1
