@@ -228,6 +228,8 @@ class HarborClient(object):
         self.session.cookies.set_policy(DefaultCookiePolicy(allowed_domains=[]))
         # Passed with every request: a session-level verify loses against REQUESTS_CA_BUNDLE/CURL_CA_BUNDLE.
         self.verify = (ca_path or True) if validate_certs else False
+        if not validate_certs:  # the module warns once instead (HarborModule)
+            requests.packages.urllib3.disable_warnings(requests.packages.urllib3.exceptions.InsecureRequestWarning)
         self.session.headers.update({"User-Agent": USER_AGENT, "Accept": "application/json"})
 
     @classmethod

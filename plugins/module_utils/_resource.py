@@ -201,6 +201,10 @@ class HarborModule(AnsibleModule):
         if problem:
             self.fail_json(msg=problem)
         self.client = HarborClient.from_params(self.params)
+        if not self.params["validate_certs"]:
+            # once per task (urllib3 would warn on every request, unseen): the connection can be intercepted
+            self.warn("validate_certs=false: Harbor's TLS certificate is not verified, so the credentials can be "
+                      "intercepted; use ca_path with the CA that signed it instead, outside test systems")
 
 
 class ActionFailed(Exception):

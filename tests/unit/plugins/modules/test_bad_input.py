@@ -80,3 +80,12 @@ def test_a_syslog_endpoint_as_host_and_port_is_accepted(endpoint):
     assert configuration.Configuration.module_args["audit_log_forward_endpoint"]["type"] == "str"
     from ansible_collections.harbor_ops.harbor.plugins.module_utils._resources.configuration import SYSLOG_ENDPOINT_RE
     assert SYSLOG_ENDPOINT_RE.match(endpoint)
+
+
+def test_validate_certs_false_warns_once(run_module, harbor):
+    harbor.get(API + "/systeminfo", json={"harbor_version": "v2.15.2-080b0220", "auth_mode": "db_auth"})
+    harbor.get(API + "/projects/p", status=404, json={"errors": [{"code": "NOT_FOUND", "message": "x"}]})
+    harbor.head(API + "/projects", status=404)
+    result = run_module(project, dict(name="p", state="absent", validate_certs=False))
+    texts = [w["event"]["msg"] if isinstance(w, dict) else w for w in result.get("warnings", [])]
+    assert len([t for t in texts if "validate_certs=false" in t]) == 1
