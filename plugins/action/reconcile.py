@@ -42,9 +42,9 @@ class ActionModule(ActionBase):
         args = dict(self._task.args)
         secrets_file = None
         if args.get("secrets_file"):
-            secrets_file, problem = check_secret_file(args["secrets_file"])
+            secrets_file, problem = check_secret_file(args["secrets_file"], option="secrets_file")
             if problem:  # before the module runs: nothing is sent to Harbor
-                result.update(failed=True, changed=False, msg=problem.replace("secret_file", "secrets_file"))
+                result.update(failed=True, changed=False, msg=problem)
                 return result
         if args.get("secrets_vault") and not secrets_file:
             result.update(failed=True, changed=False, msg="secrets_vault needs secrets_file")

@@ -44,16 +44,16 @@ def write_secret(path, secret):
         raise
 
 
-def check_secret_file(value):
-    """The absolute path of ``secret_file`` on the controller, or (None, error)."""
+def check_secret_file(value, option="secret_file"):
+    """The absolute path of the file option ``option`` on the controller, or (None, error)."""
     path = os.path.expanduser(value)
     if not os.path.isabs(path):
-        return None, "secret_file %r must be an absolute path (it is written on the controller)" % value
+        return None, "%s %r must be an absolute path (it is written on the controller)" % (option, value)
     directory = os.path.dirname(path)
     if not os.path.isdir(directory):
-        return None, "secret_file %r: the directory %s does not exist on the controller" % (value, directory)
+        return None, "%s %r: the directory %s does not exist on the controller" % (option, value, directory)
     if os.path.isdir(path):
-        return None, "secret_file %r is a directory" % value
+        return None, "%s %r is a directory" % (option, value)
     return path, None
 
 

@@ -112,6 +112,7 @@ def _existing_robots(client, projects):
 
 def _existing_members(client, projects):
     found = []
+    groups = None
     for name in projects:
         if client.get_project(name) is None:
             continue
@@ -119,7 +120,9 @@ def _existing_members(client, projects):
             if member.get("entity_type") == "u":
                 found.append(dict(project=name, user=member["entity_name"]))
             else:
-                group = client.get("/usergroups/%d" % member["entity_id"], missing_ok=True) or {}
+                if groups is None:  # one list of the groups, not a read per group member
+                    groups = dict((group["id"], group) for group in client.list_all("/usergroups"))
+                group = groups.get(member.get("entity_id")) or {}
                 found.append(dict(project=name, group=member["entity_name"],
                                   group_type=GROUP_TYPE_NAMES.get(group.get("group_type"), "http")))
     return found

@@ -199,13 +199,13 @@ class Exporter(object):
     def read_cve_allowlist(self):
         allowlist = self.client.get("/system/CVEAllowlist") or {}
         cves = sorted(item["cve_id"] for item in allowlist.get("items") or [])
-        if not cves:
-            return []
-        item = dict(cves=cves)
-        if allowlist.get("expires_at"):
-            item["expires_at"] = str(allowlist["expires_at"])
-        items = [item]
-        for project in self.projects():
+        items = []
+        if cves:
+            item = dict(cves=cves)
+            if allowlist.get("expires_at"):
+                item["expires_at"] = str(allowlist["expires_at"])
+            items.append(item)
+        for project in self.projects():  # a project's own list, whether the system list is empty or not
             own = project.get("cve_allowlist") or {}
             cves = sorted(i["cve_id"] for i in own.get("items") or [])
             if cves:
