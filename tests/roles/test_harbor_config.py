@@ -63,6 +63,13 @@ TEMPLATE_PATHS = {
         "external_redis.tlsOptions.enable", "external_redis.tlsOptions.rootCA",
     },
 }
+# Keys a template shows that its prepare never reads: the role refuses them (with the reason) instead of writing a
+# harbor.yml that does not do what it says. 2.10.0: the first of its two redis blocks misnames cache_layer_db_index
+# as cache_db_index; internal_tls.strong_ssl_ciphers is only read from 2.11.0 (install-notes 6).
+REFUSED_TEMPLATE_PATHS = {
+    "2.10.0": {"redis.cache_db_index", "internal_tls.strong_ssl_ciphers"},
+    "2.15.2": set(),
+}
 # words of the templates that look like keys but are free-form content or prose
 NOT_KEYS = {"Note", "application", "maxthreads"}
 
@@ -124,7 +131,9 @@ def cert_files(tmp_path):
 def test_every_template_key_is_known_to_its_version(template):
     version = tuple(int(p) for p in template.split("."))
     known = set(check_module.schema_paths(version))
-    assert TEMPLATE_PATHS[template] <= known, sorted(TEMPLATE_PATHS[template] - known)
+    expected = TEMPLATE_PATHS[template] - REFUSED_TEMPLATE_PATHS[template]
+    assert expected <= known, sorted(expected - known)
+    assert not REFUSED_TEMPLATE_PATHS[template] & known
 
 
 @pytest.mark.parametrize("template", sorted(TEMPLATE_PATHS))
@@ -145,9 +154,9 @@ def test_versions_know_only_their_keys():
         "https.strong_ssl_ciphers", "ip_family", "ip_family.ipv6", "ip_family.ipv6.enabled", "ip_family.ipv4",
         "ip_family.ipv4.enabled", "trivy.skip_java_db_update", "trivy.db_repository", "trivy.java_db_repository",
         "jobservice.max_job_duration_hours", "external_redis.tlsOptions", "external_redis.tlsOptions.enable",
-        "external_redis.tlsOptions.rootCA",
+        "external_redis.tlsOptions.rootCA", "internal_tls.strong_ssl_ciphers",
     }
-    assert v210 - v215 == {"redis.cache_db_index"}
+    assert v210 - v215 == set()
     assert "jobservice.max_job_duration_hours" in check_module.schema_paths((2, 13, 0))
     assert "jobservice.max_job_duration_hours" not in check_module.schema_paths((2, 12, 4))
 
@@ -187,10 +196,26 @@ def test_version_specific_keys_are_refused_on_older_versions(path, value, needs,
     assert errors(config, V215) == []
 
 
-def test_keys_dropped_in_later_versions_are_refused_there():
-    assert one_error(valid_config(V215, redis={"cache_db_index": 7})) == (
-        "redis.cache_db_index needs Harbor before 2.15, not 2.15.2")
-    assert errors(valid_config(V210, redis={"cache_db_index": 7}), V210) == []
+@pytest.mark.parametrize("version", [V210, (2, 12, 4), V215])
+def test_cache_db_index_is_refused_for_the_key_prepare_reads(version):
+    """The 2.10.0 template's first redis block says cache_db_index; prepare (and the second block, and every later
+    template) reads cache_layer_db_index, so the cache layer would silently stay on db 0."""
+    config = valid_config(version, redis={"cache_db_index": 7})
+    problem = one_error(config, version)
+    assert problem.startswith("redis.cache_db_index is refused: Harbor's prepare does not read it")
+    assert "use cache_layer_db_index" in problem
+    assert errors(valid_config(version, redis={"cache_layer_db_index": 7}), version) == []
+
+
+def test_internal_tls_strong_ssl_ciphers_is_refused_on_210():
+    """Shown under internal_tls by the 2.10.0 template, but 2.10's prepare never reads it (from 2.11 it does)."""
+    tls = {"enabled": False, "dir": "/etc/harbor/tls/internal", "strong_ssl_ciphers": True}
+    problem = one_error(valid_config(V210, internal_tls=tls), V210)
+    assert problem.startswith("internal_tls.strong_ssl_ciphers needs Harbor 2.11 or later, not 2.10.3")
+    assert "never reads it" in problem and "no effect" in problem
+    for version in ((2, 11, 0), V215):
+        assert errors(valid_config(version, internal_tls=tls), version) == []
+    assert errors(valid_config(V210, internal_tls={"enabled": False, "dir": "/etc/harbor/tls/internal"}), V210) == []
 
 
 def test_free_form_blocks_take_any_keys():
@@ -374,6 +399,63 @@ def test_storage_ca_bundle_must_be_readable_by_harbor(tmp_path):
 ])
 def test_other_checks(changes, message):
     assert message in one_error(valid_config(**changes))
+
+
+@pytest.mark.parametrize("size", ["200M", "100k", "100K", "1G", "1048576", 1048576])
+def test_rotate_size_in_logrotate_units(size):
+    assert errors(valid_config(log__local__rotate_size=size)) == []
+
+
+@pytest.mark.parametrize("size", ["200m", "1g", "200MB", "200 M", "2.5M", "M", "", True])
+def test_rotate_size_logrotate_does_not_know_is_refused(size):
+    """logrotate takes bytes or k, K, M, G: the seed guide's 200m (lower-case m) would leave the logs unrotated."""
+    problem = one_error(valid_config(log__local__rotate_size=size))
+    assert problem.startswith("log.local.rotate_size must be a number of bytes with an optional unit k, K, M or G")
+    assert "got %r" % (size,) in problem and "never be rotated" in problem
+
+
+def test_internal_and_external_redis_together_are_refused():
+    config = valid_config(redis={"registry_db_index": 1}, external_redis={"host": "redis:6379", "password": "x"})
+    problem = one_error(config)
+    assert problem.startswith("redis (harbor_redis, the db indexes of Harbor's own Redis) and external_redis "
+                              "(harbor_external_redis, a Redis of your own) are both set")
+    assert errors(valid_config(redis={"registry_db_index": 1})) == []
+    assert errors(valid_config(external_redis={"host": "redis:6379", "password": "x"})) == []
+
+
+@pytest.mark.parametrize("version", [(2, 13, 0), V215])
+def test_job_duration_below_24_hours_is_refused(version):
+    """prepare (2.13 and later) silently raises a shorter max_job_duration_hours to 24."""
+    problem = one_error(valid_config(version, jobservice__max_job_duration_hours=12), version)
+    assert problem == ("jobservice.max_job_duration_hours is 12, but the prepare of Harbor %s silently raises "
+                       "anything below 24 to 24: set 24 or more" % ".".join(map(str, version)))
+    assert "must be a whole number of hours" in one_error(
+        valid_config(version, jobservice__max_job_duration_hours="48"), version)
+    for hours in (24, 72):
+        assert errors(valid_config(version, jobservice__max_job_duration_hours=hours), version) == []
+
+
+@pytest.mark.parametrize("path", ["/data/my harbor", "/srv/harbor data", "/data/harbor\tdata"])
+def test_data_volume_with_a_space_is_refused(path):
+    problem = one_error(valid_config(data_volume=path))
+    assert problem.startswith("data_volume %r contains a space" % path)
+    assert "cuts the path at the space" in problem
+    assert errors(valid_config(data_volume="/data/my-harbor")) == []
+
+
+def test_render_only_checks_paths_but_not_host_files(tmp_path):
+    """With host_files false (harbor_render_only_dir) the files harbor.yml points at are on another host."""
+    missing = {"port": 443, "certificate": str(tmp_path / "no.crt"), "private_key": str(tmp_path / "no.key")}
+    config = valid_config(https=missing, uaa={"ca_file": str(tmp_path / "no-ca.pem")},
+                          internal_tls={"enabled": True, "dir": str(tmp_path / "no-tls")})
+    assert len(errors(config)) == 4
+    try:
+        check_module.CHECK_HOST_FILES[0] = False
+        assert errors(config) == []
+        assert one_error(valid_config(https=dict(missing, certificate="relative.crt"))) == (
+            "https.certificate must be an absolute path on the Harbor host, got relative.crt")
+    finally:
+        check_module.CHECK_HOST_FILES[0] = True
 
 
 def test_several_problems_are_reported_together():

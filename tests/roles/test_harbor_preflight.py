@@ -72,6 +72,23 @@ BAD_INPUT = {
     "downgrade": ({"harbor_version": "2.14.4"}, "Harbor 2.15.2 is installed in"),
     "lossy_upgrade": ({"harbor_version": "2.15.2"}, "would start on an EMPTY database"),
     "lossy_upgrade_by_hand": ({"harbor_version": "2.15.2"}, "(installed: 2.10.1), and the harbor-db of 2.15.2"),
+    # issue 15: input that gives a broken or a different Harbor
+    "internal_and_external_redis": ({"harbor_redis": {"registry_db_index": 1},
+                                     "harbor_external_redis": {"host": "redis.example.com:6379", "password": "x"}},
+                                    "redis (harbor_redis, the db indexes of Harbor's own Redis) and external_redis "
+                                    "(harbor_external_redis, a Redis of your own) are both set"),
+    "seed_guide_rotate_size": ({"harbor_log": {"local": {"rotate_size": "200m"}}},
+                               "log.local.rotate_size must be a number of bytes with an optional unit k, K, M or G"),
+    "short_job_duration_215": ({"harbor_jobservice": {"max_job_duration_hours": 12}},
+                               "jobservice.max_job_duration_hours is 12, but the prepare of Harbor 2.15.2 silently "
+                               "raises anything below 24 to 24"),
+    "cache_db_index_210": ({"harbor_version": "2.10.3", "harbor_redis": {"cache_db_index": 7}},
+                           "redis.cache_db_index is refused: Harbor's prepare does not read it"),
+    "data_volume_with_space": ({"harbor_data_volume": "/data/my harbor"}, "data_volume '/data/my harbor' contains a space"),
+    "internal_tls_ciphers_210": ({"harbor_version": "2.10.3",
+                                  "harbor_internal_tls": {"enabled": False, "dir": "/etc/harbor/tls/internal",
+                                                          "strong_ssl_ciphers": True}},
+                                 "internal_tls.strong_ssl_ciphers needs Harbor 2.11 or later, not 2.10.3"),
 }
 
 
@@ -158,7 +175,7 @@ FULL_210 = {
     "harbor_version": "2.10.3",
     "harbor_hostname": "registry.example.com",
     "harbor_http": {"port": 8080},
-    "harbor_internal_tls": {"enabled": False, "dir": "/etc/harbor/tls/internal", "strong_ssl_ciphers": False},
+    "harbor_internal_tls": {"enabled": False, "dir": "/etc/harbor/tls/internal"},
     "harbor_external_url": "https://registry.example.com:8433",
     "harbor_database": {"password": "Secret123", "max_idle_conns": 50},
     "harbor_storage_service": {"ca_bundle": "", "filesystem": {"maxthreads": 100}, "redirect": {"disable": False}},
@@ -167,10 +184,7 @@ FULL_210 = {
     "harbor_notification": {"webhook_job_max_retry": 10},
     "harbor_log": {"level": "warning", "external_endpoint": {"protocol": "tcp", "host": "syslog", "port": 5140}},
     "harbor_redis": {"registry_db_index": 1, "jobservice_db_index": 2, "trivy_db_index": 5, "harbor_db_index": 6,
-                     "cache_layer_db_index": 7, "cache_db_index": 7},
-    "harbor_external_redis": {"host": "redis:6379", "password": "x", "username": "harbor", "sentinel_master_set": "m",
-                              "registry_db_index": 1, "jobservice_db_index": 2, "trivy_db_index": 5,
-                              "idle_timeout_seconds": 30, "harbor_db_index": 6, "cache_layer_db_index": 7},
+                     "cache_layer_db_index": 7},
     "harbor_external_database": {"harbor": {"host": "db", "port": 5432, "db_name": "registry", "username": "harbor",
                                             "password": "x", "ssl_mode": "disable", "max_idle_conns": 2,
                                             "max_open_conns": 0}},
@@ -186,6 +200,12 @@ FULL_210 = {
 }
 
 
+# Harbor uses one Redis: harbor_external_redis (refused next to harbor_redis) comes from a host of its own
+EXTERNAL_REDIS = {"host": "redis:6379", "password": "x", "username": "harbor", "sentinel_master_set": "m",
+                  "registry_db_index": 1, "jobservice_db_index": 2, "trivy_db_index": 5, "idle_timeout_seconds": 30,
+                  "harbor_db_index": 6, "cache_layer_db_index": 7}
+
+
 def _paths(node, prefix=""):
     paths = set()
     for key, value in node.items():
@@ -199,7 +219,8 @@ def _paths(node, prefix=""):
 def test_rendered_harbor_yml(tmp_path):
     """Every key of each release's template can be set through the role's variables, merged over the defaults;
     the API and installer URLs; what gates prepare. One ansible-playbook run, one host per case."""
-    from tests.roles.test_harbor_config import TEMPLATE_PATHS  # pylint: disable=import-outside-toplevel
+    # pylint: disable-next=import-outside-toplevel
+    from tests.roles.test_harbor_config import REFUSED_TEMPLATE_PATHS, TEMPLATE_PATHS
 
     cert, key = tmp_path / "harbor.crt", tmp_path / "harbor.key"
     cert.write_text("c", encoding="utf-8")
@@ -207,11 +228,7 @@ def test_rendered_harbor_yml(tmp_path):
     full_215 = dict(FULL_210, harbor_version="2.15.2",
                     harbor_https={"port": 443, "certificate": str(cert), "private_key": str(key),
                                   "strong_ssl_ciphers": True},
-                    harbor_ip_family={"ipv6": {"enabled": False}, "ipv4": {"enabled": True}},
-                    harbor_external_redis=dict(FULL_210["harbor_external_redis"],
-                                               tlsOptions={"enable": True, "rootCA": ""}),
-                    harbor_redis={k: v for k, v in FULL_210["harbor_redis"].items() if k != "cache_db_index"},
-                    harbor_internal_tls={"enabled": False, "dir": "/etc/harbor/tls/internal"})
+                    harbor_ip_family={"ipv6": {"enabled": False}, "ipv4": {"enabled": True}})
     full_210 = dict(FULL_210, harbor_https={"port": 443, "certificate": str(cert), "private_key": str(key)},
                     harbor_installer_checksum="", harbor_installer_local_path=str(tmp_path / "bundle.tgz"))
     (tmp_path / "bundle.tgz").write_text("bundle", encoding="utf-8")
@@ -227,11 +244,15 @@ def test_rendered_harbor_yml(tmp_path):
         "harbor_trivy": {"ignore_unfixed": False, "skip_update": False, "offline_scan": False, "insecure": False,
                          "github_token": "", "timeout": "5m0s"},
         "harbor_jobservice": {"max_job_workers": 10}, "harbor_notification": {"webhook_job_max_retry": 10},
-        "harbor_log": {"level": "info", "local": {"rotate_count": 50, "rotate_size": "200m",
+        # the guide's rotate_size is 200m, which logrotate does not know (refused: BAD_INPUT seed_guide_rotate_size)
+        "harbor_log": {"level": "info", "local": {"rotate_count": 50, "rotate_size": "200M",
                                                   "location": "/var/log/harbor"}},
         "harbor_installer_local_path": str(tmp_path / "bundle.tgz"), "harbor_installer_checksum": "",
     }
+    external_redis_210 = {"harbor_version": "2.10.3", "harbor_external_redis": EXTERNAL_REDIS}
+    external_redis_215 = {"harbor_external_redis": dict(EXTERNAL_REDIS, tlsOptions={"enable": True, "rootCA": ""})}
     hosts = {"full_210": full_210, "full_215": full_215, "minimal": minimal, "seed": seed, "otel": otel,
+             "external_redis_210": external_redis_210, "external_redis_215": external_redis_215,
              # an upgrade 2.14.4 -> 2.15.2 with the pg15 data of 2.11-2.15.1: allowed (HOST_FILES)
              "stepwise_upgrade": {"harbor_version": "2.15.2"},
              "arch": {"harbor_installer_url_template": "https://mirror.example.com/{version}/harbor-{type}-{tag}-{arch}.tgz",
@@ -257,10 +278,12 @@ def test_rendered_harbor_yml(tmp_path):
     otel_paths = _paths(rendered["otel"]["config"])
     assert {"trace.otel.endpoint", "trace.otel.url_path", "trace.otel.compression", "trace.otel.insecure",
             "trace.otel.timeout"} <= otel_paths
-    # trivy.timeout: commented out of the 2.10.0 template, but prepare 2.10 reads it (default 5m0s), the role sets it
-    assert _paths(rendered["full_210"]["config"]) | {p for p in otel_paths if p.startswith("trace.otel")} == (
-        TEMPLATE_PATHS["2.10.0"] | {"trivy.timeout"})
-    assert _paths(rendered["full_215"]["config"]) | {p for p in otel_paths if p.startswith("trace.otel")} == TEMPLATE_PATHS["2.15.2"]
+    # trivy.timeout: commented out of the 2.10.0 template, but prepare 2.10 reads it (default 5m0s), the role sets it.
+    # Template keys prepare never reads are refused (BAD_INPUT), not rendered.
+    for name, template, extra in (("full_210", "2.10.0", {"trivy.timeout"}), ("full_215", "2.15.2", set())):
+        redis_paths = {p for p in _paths(rendered["external_redis_" + name[-3:]]["config"]) if p.startswith("external_redis")}
+        assert _paths(rendered[name]["config"]) | {p for p in otel_paths if p.startswith("trace.otel")} | redis_paths == (
+            (TEMPLATE_PATHS[template] - REFUSED_TEMPLATE_PATHS[template]) | extra)
     full = rendered["full_215"]["config"]
     assert full["database"]["max_idle_conns"] == 50 and full["database"]["max_open_conns"] == 900
     assert full["trivy"]["skip_update"] is True and full["trivy"]["db_repository"] == "ghcr.io/aquasecurity/trivy-db"

@@ -37,10 +37,12 @@ LEAF = None
 class Key:
     """A schema node that only some Harbor versions know."""
 
-    def __init__(self, node=LEAF, since=None, until=None):
+    def __init__(self, node=LEAF, since=None, until=None, why=None):
         self.node = node
         self.since = since
         self.until = until
+        # what the key does (or does not do) in the versions that lack it, for the refusal message
+        self.why = why
 
     def known_in(self, version):
         return (self.since is None or version >= self.since) and (self.until is None or version < self.until)
@@ -51,6 +53,13 @@ class Key:
         if self.since:
             return "Harbor %s or later" % _text(self.since)
         return "Harbor before %s" % _text(self.until)
+
+
+class Refused:
+    """A key that a Harbor template shows but prepare never reads: refused on every version, with why."""
+
+    def __init__(self, why):
+        self.why = why
 
 
 def _text(version):
@@ -74,7 +83,14 @@ SCHEMA = {
         "strong_ssl_ciphers": Key(since=(2, 11)),
     },
     "ip_family": Key({"ipv6": {"enabled": LEAF}, "ipv4": {"enabled": LEAF}}, since=(2, 11)),
-    "internal_tls": {"enabled": LEAF, "dir": LEAF, "strong_ssl_ciphers": LEAF},
+    "internal_tls": {
+        "enabled": LEAF,
+        "dir": LEAF,
+        # shown here by the 2.10.0 template, but prepare reads it only from 2.11.0 (install-notes 6)
+        "strong_ssl_ciphers": Key(since=(2, 11), why=(
+            "Harbor 2.10's prepare never reads it although its template shows it here, so it would have no "
+            "effect: leave it out, or upgrade to 2.11 or later for strong ciphers")),
+    },
     "external_url": LEAF,
     "harbor_admin_password": LEAF,
     "database": {
@@ -139,9 +155,11 @@ SCHEMA = {
         "trivy_db_index": LEAF,
         "harbor_db_index": LEAF,
         "cache_layer_db_index": LEAF,
-        # only in the duplicated redis block of the 2.10.0 template; gone in 2.15.x (the release in
-        # between that dropped it is not known, so it is accepted before 2.15)
-        "cache_db_index": Key(until=(2, 15)),
+        # only in the first of the two redis blocks of the 2.10.0 template (the second one, and every later
+        # template, say cache_layer_db_index, the key prepare reads): the cache layer would stay on db 0
+        "cache_db_index": Refused(
+            "Harbor's prepare does not read it (the 2.10.0 template's first redis block misnames the key): the "
+            "cache layer would stay on db 0; use cache_layer_db_index"),
     },
     "external_redis": {
         "host": LEAF,
@@ -186,6 +204,10 @@ SYSLOG_PORT = 1514
 HARBOR_UID = 10000
 HOSTNAME_LABEL = re.compile(r"^(?!-)[A-Za-z0-9-]{1,63}(?<!-)$")
 HOURS = re.compile(r"^([0-9]+)h$")
+# logrotate's size: bytes, or k/K (kilobytes), M (megabytes), G (gigabytes); it rejects any other unit
+ROTATE_SIZE = re.compile(r"^[0-9]+[kKMG]?$")
+# prepare raises a shorter jobservice.max_job_duration_hours to this without a word (2.13 and later)
+MIN_JOB_DURATION_HOURS = 24
 
 
 def parse_version(text):
@@ -207,9 +229,13 @@ def key_problems(config, version):
                 problems.append("%s is not a harbor.yml key of Harbor %s" % (path, _text(version)))
                 continue
             child = schema[key]
+            if isinstance(child, Refused):
+                problems.append("%s is refused: %s" % (path, child.why))
+                continue
             if isinstance(child, Key):
                 if not child.known_in(version):
-                    problems.append("%s needs %s, not %s" % (path, child.describe(), _text(version)))
+                    why = (": " + child.why) if child.why else ""
+                    problems.append("%s needs %s, not %s%s" % (path, child.describe(), _text(version), why))
                     continue
                 child = child.node
             if isinstance(child, dict) and isinstance(node[key], dict):
@@ -225,6 +251,8 @@ def schema_paths(version=None, schema=None, prefix=""):
     schema = SCHEMA if schema is None else schema
     paths = []
     for key, child in schema.items():
+        if isinstance(child, Refused):
+            continue
         if isinstance(child, Key):
             if version is not None and not child.known_in(version):
                 continue
@@ -259,12 +287,19 @@ def _blank(value):
     return value is None or (isinstance(value, str) and not value.strip())
 
 
+# False when harbor.yml is only rendered somewhere else (harbor_render_only_dir): the files it points at are
+# on the Harbor host, not where the check runs, so only their paths are checked
+CHECK_HOST_FILES = [True]
+
+
 def _file_problem(name, path, readable_by_harbor=False):
     """A host file that prepare or a Harbor container reads must exist (and be readable)."""
     if _blank(path):
         return "%s is empty" % name
     if not os.path.isabs(path):
         return "%s must be an absolute path on the Harbor host, got %s" % (name, path)
+    if not CHECK_HOST_FILES[0]:
+        return None
     try:
         info = os.stat(path)
     except OSError:
@@ -346,6 +381,11 @@ def check(config, version):
     data_volume = config.get("data_volume")
     if _blank(data_volume) or not os.path.isabs(str(data_volume)):
         add("data_volume must be an absolute path, got %r" % (data_volume,))
+    elif any(char.isspace() for char in str(data_volume)):
+        # the prepare wrapper (a shell script, install-notes 3.1) greps data_volume out of harbor.yml and
+        # word-splits it into docker run -v <data_volume>:/data
+        add("data_volume %r contains a space: Harbor's prepare script reads it with grep and passes it on "
+            "unquoted, which cuts the path at the space; choose a path without spaces" % (data_volume,))
 
     external_db = _get(config, "external_database.harbor")
     if config.get("external_database") is not None:
@@ -404,7 +444,7 @@ def check(config, version):
     internal_tls = config.get("internal_tls")
     if isinstance(internal_tls, dict) and internal_tls.get("enabled"):
         tls_dir = internal_tls.get("dir")
-        if _blank(tls_dir) or not os.path.isdir(str(tls_dir)):
+        if _blank(tls_dir) or (CHECK_HOST_FILES[0] and not os.path.isdir(str(tls_dir))):
             add("internal_tls is enabled but its dir %s does not exist on the Harbor host" % (tls_dir,))
     ip_family = config.get("ip_family")
     if isinstance(ip_family, dict) and ip_family:
@@ -416,7 +456,7 @@ def check(config, version):
 
     _check_log(config, add)
     _check_storage(config, add)
-    _check_jobs(config, add)
+    _check_jobs(config, add, version)
     _check_trace(config, add)
     _check_misc(config, add)
     return errors, warnings
@@ -434,8 +474,10 @@ def _check_log(config, add):
     if count is not None and (not _is_int(count) or count < 0):
         add("log.local.rotate_count must be a whole number of 0 or more, got %r" % (count,))
     size = _get(log, "local.rotate_size")
-    if size is not None and not re.match(r"^[0-9]+[kKmMgG]?$", str(size)):
-        add("log.local.rotate_size must be a size such as 200M, 100k or 1G, got %r" % (size,))
+    if size is not None and (isinstance(size, bool) or not ROTATE_SIZE.match(str(size))):
+        add("log.local.rotate_size must be a number of bytes with an optional unit k, K, M or G (logrotate's "
+            "units, e.g. 200M, 100k, 1G), got %r: logrotate rejects any other unit (such as a lower-case m) "
+            "and Harbor's logs would never be rotated" % (size,))
     endpoint = log.get("external_endpoint")
     if endpoint is not None:
         endpoint = endpoint if isinstance(endpoint, dict) else {}
@@ -469,7 +511,7 @@ def _check_storage(config, add):
         add("storage_service.redirect must be a mapping with disable: true or false")
 
 
-def _check_jobs(config, add):
+def _check_jobs(config, add, version):
     jobs = config.get("jobservice") or {}
     workers = jobs.get("max_job_workers")
     if not _is_int(workers) or workers < 1:
@@ -481,8 +523,12 @@ def _check_jobs(config, add):
     if not _is_int(sweeper) or sweeper < 0:
         add("jobservice.logger_sweeper_duration must be a whole number of days, got %r" % (sweeper,))
     hours = jobs.get("max_job_duration_hours")
-    if hours is not None and (not _is_int(hours) or hours < 1):
+    if hours is not None and not _is_int(hours):
         add("jobservice.max_job_duration_hours must be a whole number of hours, got %r" % (hours,))
+    elif hours is not None and hours < MIN_JOB_DURATION_HOURS:
+        add("jobservice.max_job_duration_hours is %d, but the prepare of Harbor %s silently raises anything "
+            "below %d to %d: set %d or more"
+            % (hours, _text(version), MIN_JOB_DURATION_HOURS, MIN_JOB_DURATION_HOURS, MIN_JOB_DURATION_HOURS))
     notification = config.get("notification") or {}
     for key in ("webhook_job_max_retry", "webhook_job_http_client_timeout"):
         value = notification.get(key)
@@ -537,6 +583,9 @@ def _check_misc(config, add):
     checks = _get(config, "trivy.security_check")
     if checks is not None and any(item.strip() not in SECURITY_CHECKS for item in str(checks).split(",")):
         add("trivy.security_check must be a comma-separated list of %s, got %r" % (", ".join(SECURITY_CHECKS), checks))
+    if config.get("redis") is not None and config.get("external_redis") is not None:
+        add("redis (harbor_redis, the db indexes of Harbor's own Redis) and external_redis (harbor_external_redis, "
+            "a Redis of your own) are both set: Harbor would be left without a working Redis; set one of them")
     redis = config.get("external_redis")
     if redis is not None:
         if not isinstance(redis, dict) or _blank(redis.get("host")):
@@ -558,6 +607,7 @@ def main():
         errors, warnings = [str(exc)], []
     else:
         config = request.get("config")
+        CHECK_HOST_FILES[0] = request.get("host_files", True) is not False
         if not isinstance(config, dict):
             errors, warnings = ["the rendered harbor.yml is not a mapping"], []
         else:
