@@ -19,7 +19,7 @@ export ANSIBLE_COLLECTIONS_PATH := $(BUILD)
 export ANSIBLE_NOCOLOR := 1
 export PY_COLORS := 0
 
-.PHONY: test setup apt venv collection sanity units lint changelog docs pytest molecule core221 site bench clean
+.PHONY: test setup apt venv collection sanity units lint changelog docs pytest molecule core221 site bench faults clean
 
 ## test: set up everything, then run every suite (sanity, units, lint, changelog, docs, pytest)
 test: setup
@@ -103,6 +103,14 @@ CORE221_TARGETS := project and 2.15
 BENCH_ARGS ?=
 bench: venv collection
 	$(BIN)/python benchmarks/bench.py $(BENCH_ARGS)
+
+## faults: the full fault campaign (docs/reliability.md; make test runs a reduced one), then its figures
+FAULT_FIGURES := $(BUILD)/fault-figures.jsonl
+faults: venv collection
+	rm -f $(FAULT_FIGURES)
+	HARBOR_FAULT_CAMPAIGN=full HARBOR_FAULT_FIGURES=$(FAULT_FIGURES) $(BIN)/pytest -q -n 2 \
+	  tests/integration/test_faults.py -k test_fault_campaign || true
+	$(BIN)/python tests/tools/fault_figures.py $(FAULT_FIGURES)
 
 ## site: the main job, playbooks/site.yml against INVENTORY (default: localhost)
 site: venv collection

@@ -107,6 +107,62 @@ class HarborResponse(object):
         return int(match.group(1)) if match else None
 
 
+# Harbor's RBAC resource of an API path (rbac.Resource* in src/common/rbac/const.go), for the hint of a 403: the
+# level, the path pattern (the project, when the path names it, is its first group), the resource, and the action of a
+# POST when it is not "create".
+PERMISSIONS = [
+    ("project", r"^/projects/([^/]+)/members(/|$)", "member"),
+    ("project", r"^/projects/([^/]+)/metadatas(/|$)", "metadata"),
+    ("project", r"^/projects/([^/]+)/immutabletagrules(/|$)", "immutable-tag"),
+    ("project", r"^/projects/([^/]+)/webhook/", "notification-policy"),
+    ("project", r"^/projects/([^/]+)/scanner(/|$)", "scanner"),
+    ("project", r"^/projects/([^/]+)/robots(/|$)", "robot"),
+    ("project", r"^/projects/([^/]+)/repositories/[^?]*/artifacts/[^/]+/scan(/|$)", "scan"),
+    ("project", r"^/projects/([^/]+)/repositories/[^?]*/artifacts(/|$)", "artifact"),
+    ("project", r"^/projects/([^/]+)/repositories(/|$)", "repository"),
+    ("project", r"^/projects/([^/]+)$", "project"),
+    ("system", r"^/projects/?$", "project"),
+    ("project", r"^/retentions/\d+/executions", "tag-retention", "operate"),
+    ("project", r"^/retentions", "tag-retention"),
+    ("system", r"^/robots", "robot"),
+    ("system", r"^/labels", "label"),
+    ("system", r"^/registries", "registry"),
+    ("system", r"^/replication/policies", "replication-policy"),
+    ("system", r"^/replication/executions", "replication"),
+    ("system", r"^/system/gc", "garbage-collection"),
+    ("system", r"^/system/purgeaudit", "purge-audit"),
+    ("system", r"^/system/scanAll", "scan-all"),
+    ("system", r"^/scanners", "scanner"),
+    ("system", r"^/usergroups", "user-group"),
+    ("system", r"^/users", "user"),
+    ("system", r"^/quotas", "quota"),
+    ("system", r"^/audit-logs", "audit-log"),
+    ("system", r"^/configurations", "configuration"),
+]
+ACTIONS = {"POST": "create", "PUT": "update", "PATCH": "update", "DELETE": "delete", "GET": "read", "HEAD": "read"}
+
+
+def permission_of(method, path):
+    """(level, project or None, resource, action) that Harbor checks for ``method path``, or None when unknown.
+
+    A GET of a collection is the action ``list``; stopping a job is ``stop``.
+    """
+    for entry in PERMISSIONS:
+        level, pattern, resource = entry[:3]
+        match = re.search(pattern, path)
+        if match is None:
+            continue
+        action = entry[3] if len(entry) > 3 and method == "POST" else ACTIONS.get(method)
+        if action is None:
+            return None
+        if method == "GET" and not path[match.end():].strip("/") and not pattern.endswith(")$"):
+            action = "list"  # the collection itself
+        if path.rstrip("/").endswith("/stop"):
+            action = "stop"
+        return level, match.group(1) if match.groups() else None, resource, action
+    return None
+
+
 def parse_version(text):
     """``'v2.15.2-080b0220'`` gives ``(2, 15, 2)``; None when it cannot be parsed."""
     match = VERSION_RE.match((text or "").strip())
@@ -127,6 +183,9 @@ def normalize_url(url):
         raise ValueError(problem)
     if parts.query or parts.fragment:
         raise ValueError("url %s must not carry a query or fragment" % shown(url))
+    if "@" in parts.netloc:
+        raise ValueError("url must not carry credentials (user:password@, not repeated here): give them as "
+                         "username and password")
     return text
 
 
@@ -307,7 +366,15 @@ class HarborClient(object):
         (``robot$ci``, ``robot$project+ci``): robots hold only the permissions given to them, which each module
         lists in the ``notes`` of its documentation.
         """
-        hint = ". The account %s lacks the permission for %s %s%s" % (self.username, method, API_PREFIX, path)
+        needed = permission_of(method, path)
+        if needed is None:
+            hint = ". The account %s lacks the permission for %s %s%s" % (self.username, method, API_PREFIX, path)
+        else:
+            level, namespace, resource, action = needed
+            where = ("at system level" if level == "system" else
+                     "in project %s" % namespace if namespace else "in the project it belongs to")
+            hint = (". The account %s lacks the permission {resource: %s, action: %s} %s, for %s %s%s"
+                    % (self.username, resource, action, where, method, API_PREFIX, path))
         if "$" in (self.username or ""):
             hint += ("; a robot account needs the permissions that the notes of this module's documentation list "
                      "(ansible-doc), and some operations need a Harbor administrator")
@@ -412,10 +479,12 @@ class HarborClient(object):
         after a 201 fails, the HarborError carries the POST's answer in ``created_response``.
 
         With ``keep_response`` the result is ``(object, response)``: the HarborResponse of the POST that
-        created the object (for a body that is only sent once, such as a robot's secret), or None when the
-        object was found after a lost answer.
+        created the object (for a body that is only sent once, such as a robot's secret), None when the
+        object was found after a lost answer, or the 409 answer when the very first POST found the object there
+        already (someone else created it, e.g. a concurrent run: what Harbor answered that run is not ours).
         """
         self.ensure_authenticated()
+        answer_lost = False
         for attempt in range(self.retries + 1):
             try:
                 resp = self._send("POST", path, body, None, headers)
@@ -425,6 +494,7 @@ class HarborClient(object):
                 if attempt == self.retries:
                     raise
                 resp = None
+                answer_lost = True
             if resp is not None and resp.status in (200, 201):
                 try:
                     found = find()
@@ -436,10 +506,11 @@ class HarborClient(object):
                 # the name exists: created by an earlier attempt whose answer was lost, or by a concurrent run
                 existing = find()
                 if existing is not None:
-                    return (existing, None) if keep_response else existing
+                    return (existing, None if answer_lost else resp) if keep_response else existing
                 raise self._error("POST", path, resp)
             transient = resp is None or resp.status in RETRY_STATUSES
             if transient or resp.status >= 500:
+                answer_lost = True
                 existing = find()
                 if existing is not None:
                     return (existing, None) if keep_response else existing

@@ -49,6 +49,7 @@ from ansible_collections.harbor_ops.harbor.plugins.module_utils._resources.user 
 from ansible_collections.harbor_ops.harbor.plugins.module_utils._resources.user_group import UserGroup, find_group
 from ansible_collections.harbor_ops.harbor.plugins.module_utils._resources.webhook_policy import WebhookPolicy
 from ansible_collections.harbor_ops.harbor.plugins.module_utils._robot import robot_filter
+from ansible_collections.harbor_ops.harbor.plugins.module_utils._validate import check_int64, check_shapes, shown
 
 GROUP_TYPE_NAMES = dict((number, name) for name, number in GROUP_TYPES.items())
 CONNECTION_KEYS = ("url", "username", "password", "validate_certs", "ca_path", "timeout")
@@ -228,11 +229,14 @@ class Item(object):
 def validate_item(kind, raw, position):
     """Validate one item with its single-object module's rules; return (params, no_log values, error)."""
     if not isinstance(raw, dict):
-        return None, (), "%s[%d]: an item must be a dict of the options of harbor_ops.harbor.%s, got %r" % (
-            kind.name, position, kind.name, raw)
+        return None, (), "%s[%d]: an item must be a dict of the options of harbor_ops.harbor.%s, got %s" % (
+            kind.name, position, kind.name, shown(raw))
+    name = "/".join(str(raw[key]) for key in ("project", "name", "user", "group", "tags") if raw.get(key))
+    problem = check_shapes(kind.resource.module_args, raw)
+    if problem:
+        return None, (), "%s[%d] (%s): %s" % (kind.name, position, name, problem)
     validator = ArgumentSpecValidator(kind.resource.module_args, **kind.spec_kwargs)
     result = validator.validate(dict(raw))
-    name = "/".join(str(raw[key]) for key in ("project", "name", "user", "group", "tags") if raw.get(key))
     if result.error_messages:
         messages = [str(error) for error in result.errors if error.__class__.__name__ != "UnsupportedError"]
         unknown = sorted(".".join(key) if isinstance(key, tuple) else key for key in result.unsupported_parameters)
@@ -240,6 +244,9 @@ def validate_item(kind, raw, position):
             messages.insert(0, "unknown key%s %s" % ("s" if len(unknown) > 1 else "", ", ".join(unknown)))
         return None, result._no_log_values, "%s[%d] (%s): %s (the options of harbor_ops.harbor.%s apply)" % (
             kind.name, position, name, "; ".join(messages), kind.name)
+    problem = check_int64(kind.resource.module_args, result.validated_parameters)
+    if problem:
+        return None, result._no_log_values, "%s[%d] (%s): %s" % (kind.name, position, name, problem)
     return result.validated_parameters, result._no_log_values, None
 
 
@@ -269,19 +276,25 @@ class Reconciler(object):
     def validate(self):
         """Validate every item of every kind; return the error messages (empty: all valid). No request is sent."""
         problems = []
-        for name in self.objects:
-            if name not in BY_NAME:
-                problems.append("unknown kind %r: use one of %s" % (name, ", ".join(KIND_NAMES)))
-        for name in self.kinds or ():
-            if name not in BY_NAME:
-                problems.append("kinds: unknown kind %r: use one of %s" % (name, ", ".join(KIND_NAMES)))
+        for where, names in (("", self.objects), ("kinds: ", self.kinds or ())):
+            unknown = [shown(name) for name in names if name not in BY_NAME]
+            if unknown:  # one problem for them all: the list of kinds once
+                problems.append("%sunknown kind%s %s: use one of %s" % (
+                    where, "s" if len(unknown) > 1 else "", ", ".join(unknown[:2]) + (
+                        " and %d more" % (len(unknown) - 2) if len(unknown) > 2 else ""), ", ".join(KIND_NAMES)))
         for name in list(self.prune) + list(self.protect):
             if name not in BY_NAME or BY_NAME[name].existing is None:
                 problems.append("prune/protect %r: prune is for %s" % (
                     name, ", ".join(kind.name for kind in KINDS if kind.existing is not None)))
         for kind in KINDS:
             seen = {}
-            raw_items = self.objects.get(kind.name) or []
+            raw_items = self.objects.get(kind.name)
+            if raw_items is None or raw_items in ([], {}, ""):
+                continue
+            if not isinstance(raw_items, list):
+                problems.append("%s: give a list of items (dicts of the options of harbor_ops.harbor.%s), got %s" % (
+                    kind.name, kind.name, shown(raw_items)))
+                continue
             if kind.single and len(raw_items) > 1:
                 problems.append("%s is one object: give at most one item, not %d" % (kind.name, len(raw_items)))
             for position, raw in enumerate(raw_items):

@@ -32,6 +32,7 @@ from ansible_collections.harbor_ops.harbor.plugins.module_utils._api import (
     HarborError,
     check_connection,
 )
+from ansible_collections.harbor_ops.harbor.plugins.module_utils._validate import brief, check_int64, check_shapes
 
 MASK = "********"
 
@@ -159,12 +160,13 @@ def complete(obj, shape):
     return result
 
 
-def mask(obj, secret_keys):
-    """A copy of ``obj`` with the value of every key named in ``secret_keys`` replaced by a mask."""
+def mask(obj, secret_keys, shown=MASK):
+    """A copy of ``obj`` with the value of every key named in ``secret_keys`` replaced by ``shown`` (a mask)."""
     if isinstance(obj, dict):
-        return dict((k, MASK if k in secret_keys and v not in (None, "") else mask(v, secret_keys)) for k, v in obj.items())
+        return dict((k, shown if k in secret_keys and v not in (None, "") else mask(v, secret_keys, shown))
+                    for k, v in obj.items())
     if isinstance(obj, list):
-        return [mask(item, secret_keys) for item in obj]
+        return [mask(item, secret_keys, shown) for item in obj]
     return obj
 
 
@@ -187,6 +189,11 @@ def option_value(params, path):
     return value
 
 
+# what a module may need to exist, and the module that creates it (HarborAction.missing_reference)
+CREATED_BY = {"project": "harbor_ops.harbor.project", "projects": "harbor_ops.harbor.project",
+              "user group": "harbor_ops.harbor.user_group", "registry endpoint": "harbor_ops.harbor.registry"}
+
+
 class HarborModule(AnsibleModule):
     """AnsibleModule with Harbor's connection options, a checked ``url`` and a ``client``."""
 
@@ -205,6 +212,17 @@ class HarborModule(AnsibleModule):
             # once per task (urllib3 would warn on every request, unseen): the connection can be intercepted
             self.warn("validate_certs=false: Harbor's TLS certificate is not verified, so the credentials can be "
                       "intercepted; use ca_path with the CA that signed it instead, outside test systems")
+
+    def _set_internal_properties(self, *args, **kwargs):
+        # runs once the parameters are loaded, before Ansible's own argument check (which cannot read them all)
+        super(HarborModule, self)._set_internal_properties(*args, **kwargs)
+        problem = check_shapes(self.argument_spec, self.params)
+        if problem:
+            self.fail_json(msg=problem)
+
+    def fail_json(self, msg, **kwargs):
+        """Fail with ``msg`` cut to one readable line: a huge option value is not repeated whole (see ``brief``)."""
+        super(HarborModule, self).fail_json(msg=brief(msg, self.params, self.no_log_values), **kwargs)
 
 
 class ActionFailed(Exception):
@@ -241,7 +259,8 @@ class HarborAction(object):
         module = HarborModule(cls.module_args, **cls.module_kwargs)
         action = cls(module)
         try:
-            problem = action.validate()
+            # the module's own limits first (they say more), then Go's int64 for every int option
+            problem = action.validate() or check_int64(module.argument_spec, module.params)
             if problem:
                 module.fail_json(msg=problem)
             action.check_versions()
@@ -271,6 +290,20 @@ class HarborAction(object):
     def fail(self, msg, **kwargs):
         """Stop with ``msg`` (and ``kwargs`` as extra result keys): the task fails, or on the bulk path the item."""
         raise ActionFailed(msg, **kwargs)
+
+    def missing_reference(self, kind, name, where=""):
+        """The ``kind`` (a key of ``CREATED_BY``) called ``name``, which this object needs, does not exist in Harbor.
+
+        Outside check mode the task fails, naming the module that creates it. In check mode an earlier task of the
+        same run would have created it (``--check`` of a playbook on an empty Harbor), so the object is planned as
+        new, with a warning saying so. ``where`` names the option, for example ``dest_registry: ``.
+        """
+        message = "%s%s %s %s in Harbor at %s" % (where, kind, name, "do not exist" if kind.endswith("s") else
+                                                  "does not exist", self.client.base_url)
+        if not self.module.check_mode:
+            self.fail("%s; create it first (%s)" % (message, CREATED_BY[kind]))
+        self.module.warn("%s; check mode assumes that an earlier task of this run creates it, and reports this "
+                         "object as to be created" % message)
 
     def complete(self, obj):
         """An object as the module returns it: every key of ``returned_shape`` present."""
@@ -340,12 +373,16 @@ class HarborResource(HarborAction):
             return self.result(True, after, before={}, after=desired)
         changes = plan["changes"]
         after = merge(current, changes) if check_mode else self.update(current, changes)
-        return self.result(True, after, before=restrict(current, changes, self.secret_keys), after=changes)
+        return self.result(True, after, before=restrict(current, changes, self.secret_keys), after=changes,
+                           secrets_changed=True)
 
-    def result(self, changed, obj, before=None, after=None):
+    def result(self, changed, obj, before=None, after=None, secrets_changed=False):
+        """The module result; with ``secrets_changed`` (``after`` holds changes) a changed secret is shown as
+        ``******** (changed)``: masked on both sides, a rotation would show no difference at all."""
         result = {"changed": changed, self.result_key: mask(self.complete(obj) if obj else {}, self.secret_keys)}
         if self.module._diff and changed:
-            result["diff"] = dict(before=mask(before, self.secret_keys), after=mask(after, self.secret_keys))
+            shown = MASK + " (changed)" if secrets_changed else MASK
+            result["diff"] = dict(before=mask(before, self.secret_keys), after=mask(after, self.secret_keys, shown))
         return result
 
 

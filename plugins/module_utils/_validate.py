@@ -12,11 +12,14 @@ Each check returns an error message (str) or None, so a module can report the fi
 
 from __future__ import annotations
 
+import decimal
+import difflib
 import re
 
 from urllib.parse import urlsplit
 
 from ansible.module_utils.common.text.formatters import human_to_bytes
+from ansible.module_utils.common.validation import check_type_dict
 
 # Harbor's rule for project (and robot) names: src/pkg/project/manager.go
 NAME_RE = re.compile(r"^[a-z0-9]+(?:[._-][a-z0-9]+)*$")
@@ -24,6 +27,7 @@ NAME_RE = re.compile(r"^[a-z0-9]+(?:[._-][a-z0-9]+)*$")
 MAX_STORAGE_BYTES = 1024 ** 5
 
 
+HOST_RE = re.compile(r"^[\w.-]+$")  # letters (IDN too), digits, '-', '.', '_'; an IPv6 address is in brackets
 MAX_HOST_LENGTH = 253  # DNS: 253 characters, labels of at most 63
 MAX_SHOWN = 80  # a value cut to this many characters in messages
 
@@ -32,6 +36,195 @@ def shown(value):
     """``value`` for a message: repr, cut when huge (a 70 kB host name is not printed whole)."""
     text = repr(value)
     return text if len(text) <= MAX_SHOWN else "%s... (%d characters)" % (text[:MAX_SHOWN], len(str(value)))
+
+
+MAX_MESSAGE = 1500  # an error message is cut beyond this many characters (a last resort: values are cut first)
+MAX_LISTED = 400  # beyond this length, Ansible's "Supported parameters include: ..." list gives way to suggestions
+MASKED = "********"
+_SUPPORTED = ". Supported parameters include: "
+
+
+def _cut(text, limit=MAX_SHOWN):
+    return text if len(text) <= limit else "%s... (%d characters)" % (text[:limit], len(text))
+
+
+def _strings(value, found):
+    """How the values in ``value`` may appear in a message, recursively, into the set ``found``: each string as
+    itself and as its repr, each dict and list (keys and items within) as its repr."""
+    if isinstance(value, str):
+        found.update((value, repr(value)))
+    elif isinstance(value, dict):
+        found.add(repr(value))
+        for key, item in value.items():
+            _strings(key, found)
+            _strings(item, found)
+    elif isinstance(value, (list, tuple)):
+        found.add(repr(value))
+        for item in value:
+            _strings(item, found)
+    return found
+
+
+def _suggest(text):
+    """Ansible's unknown-option message with a long list of supported names replaced by the closest names."""
+    head, sep, supported = text.partition(_SUPPORTED)
+    if not sep or len(text) <= MAX_LISTED:
+        return text
+    names, _paren, aliases = supported.rstrip(".").partition(" (")
+    names = [name.strip() for name in (names + "," + aliases.rstrip(")")).split(",") if name.strip()]
+    unknown = [name.strip().rpartition(".")[2] for name in head.rpartition(": ")[2].split(",")]
+    close = []
+    for name in unknown:
+        close.extend(match for match in difflib.get_close_matches(name, names, n=2) if match not in close)
+    hint = " (did you mean %s?)" % " or ".join(close[:4]) if close else ""
+    return "%s%s. The %d supported parameters are in the module's documentation (ansible-doc)" % (
+        head, hint, len(names))
+
+
+def brief(msg, values=(), secrets=()):
+    """``msg`` fit for an error: no secret, every huge value of ``values`` cut as ``shown`` cuts it.
+
+    Ansible's own argument checks repeat a bad value whole ("value of severity must be one of ..., got: <70 kB>"):
+    each string of ``values`` (the options) longer than ``MAX_SHOWN`` is cut where it appears, as itself or as its
+    repr; ``secrets`` (the no_log values) are masked first, so that a cut never shows part of one.
+    """
+    text = str(msg)
+    for secret in sorted((s for s in secrets if isinstance(s, str) and s), key=len, reverse=True):
+        text = text.replace(secret, MASKED)
+    if len(text) <= MAX_SHOWN:
+        return text
+    for form in sorted((v for v in _strings(values, set()) if len(v) > MAX_SHOWN), key=len, reverse=True):
+        if form in text:
+            text = text.replace(form, _cut(form))
+    text = re.sub(r"\S{%d,}" % (2 * MAX_SHOWN + 1), lambda match: _cut(match.group(0)), text)
+    text = _suggest(text)
+    if len(text) > MAX_MESSAGE:
+        text = "%s... (message cut, %d characters)" % (text[:MAX_MESSAGE - 40], len(text))
+    return text
+
+
+def _as_dict(value):
+    """Can Ansible read ``value`` as a dict of suboptions (a dict, or a ``k=v`` / JSON string)?"""
+    if isinstance(value, dict):
+        return True
+    if not isinstance(value, str):
+        return False
+    try:
+        return isinstance(check_type_dict(value), dict)
+    except (TypeError, ValueError):
+        return False
+
+
+def _type_name(value):
+    return "a list" if isinstance(value, list) else "a %s" % type(value).__name__
+
+
+def check_shapes(spec, params, where=""):
+    """Every option of ``spec`` that has suboptions given as a dict (``type=dict``) or a list of dicts; else an error.
+
+    Ansible's own argument check fails on such a value with a TypeError traceback (``ldap: 5``) or with a message
+    that names no option ("dictionary requested, could not parse JSON or key=value"); this names the option and
+    its suboptions. So for an ``int`` option given as a string or float that Ansible would convert to an infinite
+    or huge integer (``inf``: an OverflowError traceback; ``1e100000``: a 100000-digit integer). Run before
+    Ansible's check, on the raw parameters.
+    """
+    if not isinstance(params, dict):
+        return None
+    for name, option in spec.items():
+        keys = [key for key in [name] + list(option.get("aliases") or ()) if params.get(key) is not None]
+        if not keys:
+            continue
+        value, path = params[keys[0]], where + keys[0]
+        if option.get("type") == "int":
+            problem = _raw_int(value, path)
+            if problem:
+                return problem
+        suboptions = option.get("options")
+        if not suboptions:
+            continue
+        names = ", ".join(sorted(suboptions))
+        if option.get("type") == "dict":
+            if not _as_dict(value):
+                return "%s must be a dict of the suboptions %s, got %s" % (path, names, _type_name(value))
+            problem = check_shapes(suboptions, value, path + ".")
+        elif option.get("type") == "list" and option.get("elements") == "dict":
+            if isinstance(value, str):
+                value = value.split(",")  # as Ansible reads a string for a list: k=v items
+            if not isinstance(value, list):
+                return "%s must be a list of dicts of the suboptions %s, got %s" % (path, names, _type_name(value))
+            problem = None
+            for position, item in enumerate(value):
+                if not _as_dict(item):
+                    return "%s[%d] must be a dict of the suboptions %s, got %s" % (
+                        path, position, names, _type_name(item))
+                problem = problem or check_shapes(suboptions, item, "%s[%d]." % (path, position))
+        else:
+            continue
+        if problem:
+            return problem
+    return None
+
+
+def _raw_int(value, path):
+    """An ``int`` option's value as given (Ansible converts strings and floats with ``Decimal``), checked."""
+    if isinstance(value, (list, tuple, dict)):
+        # Decimal reads a list as (sign, digits, exponent): [0, [4, 2], 0] would be 42, a huge sign an OverflowError
+        return "%s must be an integer, got %s" % (path, _type_name(value))
+    if isinstance(value, bool) or not isinstance(value, (str, float)):
+        return None
+    try:
+        number = decimal.Decimal(value)
+    except (decimal.DecimalException, TypeError, ValueError):
+        return None  # not a number: Ansible's own message says so
+    if number.is_nan():
+        return None
+    if number.is_infinite():
+        return "%s must be an integer, got %s" % (path, shown(value))
+    if number and number.adjusted() >= 19:
+        return "%s must be an integer within int64 (at most 19 digits), got one of %d digits" % (
+            path, number.adjusted() + 1)
+    return None
+
+
+def _beyond_int64(value):
+    return isinstance(value, int) and not isinstance(value, bool) and not -2 ** 63 <= value < 2 ** 63
+
+
+def _digits(value):
+    return len(str(abs(value))) if abs(value) < 10 ** 4000 else value.bit_length() * 30103 // 100000 + 1
+
+
+def check_int64(spec, params, where=""):
+    """Every ``int`` option of ``spec`` in ``params`` (suboptions too) within Go's int64, Harbor's widest integer.
+
+    An error message or None; ``where`` prefixes the name of a suboption (``rules[0].count``).
+    """
+    for name, option in spec.items():
+        value = (params or {}).get(name)
+        if value is None:
+            continue
+        path = where + name
+        kind = option.get("type", "str")
+        if kind == "int" and _beyond_int64(value):
+            return "%s must be an integer within int64 (at most 19 digits), got one of %d digits" % (
+                path, _digits(value))
+        if kind == "list" and option.get("elements") == "int" and isinstance(value, list):
+            for position, item in enumerate(value):
+                if _beyond_int64(item):
+                    return "%s[%d] must be an integer within int64 (at most 19 digits), got one of %d digits" % (
+                        path, position, _digits(item))
+        if option.get("options"):
+            if kind == "dict" and isinstance(value, dict):
+                problem = check_int64(option["options"], value, path + ".")
+                if problem:
+                    return problem
+            elif kind == "list" and isinstance(value, list):
+                for position, item in enumerate(value):
+                    problem = check_int64(option["options"], item if isinstance(item, dict) else {},
+                                          "%s[%d]." % (path, position))
+                    if problem:
+                        return problem
+    return None
 
 
 def split_url(value, what, schemes=("http", "https"), example="https://registry.example.com"):
@@ -53,6 +246,12 @@ def split_url(value, what, schemes=("http", "https"), example="https://registry.
             what, shown(value), " or ".join("%s://" % scheme for scheme in schemes), example)
     if not host:
         return None, "%s %s has no host name; give one such as %s" % (what, shown(value), example)
+    if any(char.isspace() or not char.isprintable() for char in text):
+        return None, "%s %s contains a space or a control character; give one such as %s" % (
+            what, shown(value), example)
+    if not (HOST_RE.match(host) or "[" in parts.netloc and ":" in host):
+        return None, "%s %s: %s is not a host name or IP address; give one such as %s" % (
+            what, shown(value), shown(host), example)
     if len(host) > MAX_HOST_LENGTH or any(len(label) > 63 for label in host.split(".")):
         return None, "%s %s: the host name is longer than DNS allows (253 characters, 63 per label)" % (
             what, shown(value))

@@ -216,6 +216,7 @@ from ansible_collections.harbor_ops.harbor.plugins.module_utils._api import Harb
 from ansible_collections.harbor_ops.harbor.plugins.module_utils._bulk import Reconciler
 from ansible_collections.harbor_ops.harbor.plugins.module_utils._model import ModelError, objects
 from ansible_collections.harbor_ops.harbor.plugins.module_utils._resource import ActionFailed, HarborModule
+from ansible_collections.harbor_ops.harbor.plugins.module_utils._validate import brief
 
 
 def main():
@@ -238,7 +239,7 @@ def main():
             module.fail_json(msg="the model is not valid (nothing was sent to Harbor): %s" % exc)
     reconciler = Reconciler(module, by_kind, prune=module.params["prune"], protect=module.params["protect"],
                             projects=module.params["projects"], kinds=module.params["kinds"])
-    problems = reconciler.validate()
+    problems = [brief(problem, module.params, module.no_log_values) for problem in reconciler.validate()]
     if problems:
         module.fail_json(msg="the model is not valid (nothing was sent to Harbor): " + " | ".join(problems),
                          problems=problems)

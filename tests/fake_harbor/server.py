@@ -253,6 +253,10 @@ class FakeHarbor:
             entry["operation_id"] = self._operation_id(raw)
             return self._finish(raw, response, request_id, entry, None)
         response, operation = self._process(raw, request_id, entry, has_sid)
+        if plan.action == "reset_after_write":
+            entry["status"] = 0
+            self.log.add(entry)
+            return RESET
         if plan.action == "after_write":
             response = _fault_response(plan.rule)
             operation = None

@@ -111,6 +111,32 @@ def test_fault_after_write(fake_harbor, harbor_api):
     assert harbor_api.post("/projects", json={"project_name": "written"}).status_code == 409
 
 
+def test_fault_reset_after_write(fake_harbor, harbor_api):
+    fake_harbor.add_fault(method="POST,PUT", path="^/api/v2.0/projects$", action="reset_after_write", times=1)
+    with pytest.raises(requests.exceptions.ConnectionError):
+        harbor_api.post("/projects", json={"project_name": "unseen"})
+    assert harbor_api.get("/projects/unseen").status_code == 200  # written, though the client saw no answer
+    assert fake_harbor.requests[0]["status"] == 0
+
+
+def test_fault_rate_hits_a_repeatable_share_of_the_matching_requests(fake_harbor, harbor_api):
+    def hits(seed):
+        fake_harbor.clear_faults()
+        fake_harbor.add_fault(method="GET", path="^/api/v2.0/ping$", status=503, rate=0.25, seed=seed)
+        return [harbor_api.get("/ping").status_code == 503 for _request in range(400)]
+
+    first = hits(11)
+    assert 60 <= sum(first) <= 140  # about a quarter
+    assert hits(11) == first  # the same seed hits the same requests
+    assert hits(12) != first
+    assert harbor_api.post("/projects", json={"project_name": "not-a-get"}).status_code == 201
+
+
+@pytest.mark.parametrize("rule", [{"rate": 0}, {"rate": 1.5}, {"rate": True}, {"rate": 0.5, "seed": "x"}])
+def test_fault_rate_is_validated(fake_harbor, rule):
+    assert requests.post(fake_harbor.url + "/_fake/faults", json=rule, timeout=10).status_code == 400
+
+
 def test_fault_rules_via_control_api(fake_harbor):
     base = fake_harbor.url + "/_fake/faults"
     bad = requests.post(base, json={"action": "explode"}, timeout=10)

@@ -1,10 +1,12 @@
-"""Integration harness: the contract notice, and the fixtures the test files share."""
+"""Integration harness: the contract notice, the secret scan's figures, and the fixtures the test files share."""
 
 import pathlib
 
 import pytest
 
 from tests.fake_harbor.contract.spec import find_spec_dir
+
+from . import secret_scan
 
 REPO = pathlib.Path(__file__).resolve().parents[2]
 
@@ -23,6 +25,23 @@ def pytest_report_header(config):
 
 def pytest_terminal_summary(terminalreporter):
     terminalreporter.write_line(contract_notice())
+    for line in secret_scan.summary_lines():
+        terminalreporter.write_line(line)
+
+
+def pytest_sessionfinish(session):
+    """A pytest-xdist worker hands its secret-scan figures to the controller (``pytest_testnodedown``)."""
+    workeroutput = getattr(session.config, "workeroutput", None)
+    if workeroutput is not None:
+        workeroutput["secret_scan"] = secret_scan.exported()
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node, error):
+    """On the pytest-xdist controller: add a finished worker's figures."""
+    data = getattr(node, "workeroutput", {}).get("secret_scan")
+    if data:
+        secret_scan.merge(data)
 
 
 @pytest.fixture(scope="session")

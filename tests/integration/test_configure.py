@@ -11,6 +11,9 @@ Real ``ansible-playbook`` runs, as a team runs them:
 * the inventory's group_vars reach playbooks/site.yml (they were once shadowed by a play variable);
 * robot secrets land in a 0600 vault-encrypted file and nowhere in the output;
 * the bulk path's request counts at scale (list reads, one write per object).
+
+Every run's output is scanned for the secrets of the run (secret_scan.py: the fake's, and those of the extra vars
+and the inventory), and the files of the test's tmp dir for secrets outside the intended 0600 files.
 """
 
 import json
@@ -24,6 +27,7 @@ from ansible.parsing.vault import VaultLib, VaultSecret
 
 from tests.fake_harbor.server import FakeHarbor
 
+from . import secret_scan
 from .test_targets import ADMIN_PASSWORD, REPO, VERSIONS, playbook_run
 
 CONFIGURE = REPO / "playbooks" / "configure.yml"
@@ -38,6 +42,9 @@ SECRETS = dict(
     vault_harbor_slack_webhook_url="https://hooks.slack.example/services/T0/B0/x9",
 )
 SLACK_CHANNEL = "https://hooks.slack.example/services/T1/B2/team-channel-token"
+#: the files of a test's tmp_path meant to hold secrets (all 0600): the extra vars, the vault password, the robot
+#: secrets file, an inventory's model that a test filled with passwords
+SECRET_FILES = ("vars.json", "vault-pass", "robot-secrets.vault.yml", "*inventory/group_vars/all/harbor.yml")
 RECAP = re.compile(r"^localhost\s*:\s*ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)", re.M)
 
 
@@ -51,6 +58,7 @@ def fakes():
                                           auth_fail_delay=0.2).start()
         fake = started[version]
         fake.reset()
+        secret_scan.track(fake)
         return fake
 
     yield get
@@ -79,17 +87,38 @@ def seed_inventory(tmp_path, edit=None):
         model = yaml.safe_load(path.read_text())
         edit(model)
         path.write_text(yaml.safe_dump(model))
+        path.chmod(0o600)  # the edits may add passwords
     return inventory / "hosts.yml"
 
 
 def run(playbook, fake, tmp_path, inventory=None, extra=None, args=(), log="ansible.log"):
+    """A run of ``playbook``: (return code, output); fails the test if a secret shows (``scan``)."""
     vault_file = tmp_path / "vault-pass"
     vault_file.write_text(VAULT_PASSWORD)
+    vault_file.chmod(0o600)
     extra_vars = dict(connection(fake, tmp_path), **(extra or {}))
     if inventory is None:  # the seed inventory names the account itself
         extra_vars["harbor_api_password"] = ADMIN_PASSWORD
-    return playbook_run(playbook, extra_vars, collections_path_of(tmp_path), tmp_path, inventory=inventory,
-                        args=["--vault-password-file", str(vault_file)] + list(args), log_name=log)
+    code, output = playbook_run(playbook, extra_vars, collections_path_of(tmp_path), tmp_path, inventory=inventory,
+                                args=["--vault-password-file", str(vault_file)] + list(args), log_name=log)
+    scan(fake, output, tmp_path, extra_vars, inventory, check_mode="--check" in args)
+    return code, output
+
+
+def run_secrets(fake, extra_vars=None, inventory=None):
+    """{secret: kind} of a run: the fake's, the extra vars' and the inventory's group_vars', the vault password."""
+    given = secret_scan.named_secrets(dict(SECRETS, **(extra_vars or {})))
+    if inventory is not None:
+        for path in sorted(inventory.parent.glob("group_vars/**/*.yml")):
+            given.update(secret_scan.named_secrets(yaml.safe_load(path.read_text()) or {}))
+    given[VAULT_PASSWORD] = secret_scan.VAULT
+    return secret_scan.known(fake, given)
+
+
+def scan(fake, output, tmp_path, extra_vars=None, inventory=None, check_mode=False):
+    """The secret scan of a run: no secret in the output, none in a file of tmp_path but the intended 0600 ones."""
+    secret_scan.check(output, run_secrets(fake, extra_vars, inventory), tmp_path=tmp_path, intended=SECRET_FILES,
+                      check_mode=check_mode)
 
 
 def collections_path_of(tmp_path):
@@ -114,10 +143,9 @@ def writes(fake):
 
 
 def leaked(fake, output):
-    # the access key names the AWS account's key (the registry module shows it, like Harbor's UI); not a secret
-    known = [s for s in fake.known_secrets() if s] + [SECRETS["vault_harbor_oidc_client_secret"],
-                                                      SECRETS["vault_harbor_ecr_access_secret"]]
-    return [s for s in known if s in output]
+    """The secrets (by kind and context) in ``output``; the access key names the AWS account's key (the registry
+    module shows it, like Harbor's UI): not a secret."""
+    return secret_scan.scan_output(output, run_secrets(fake), record=False)
 
 
 # ---------------------------------------------------------------- the seed guide's Harbor
@@ -260,8 +288,10 @@ def test_site_playbook_honours_the_inventory_group_vars(fakes, tmp_path):
         harbor_url=fake.url, harbor_api_ca_path=fake.ca_path, harbor_admin_password=ADMIN_PASSWORD,
         harbor_projects=[dict(name="from-group-vars", auto_scan=True, members=[dict(user="admin", role="maintainer")])],
     )))
+    (inventory / "group_vars" / "all" / "harbor.yml").chmod(0o600)
     code, output = playbook_run(SITE, {}, collections_path_of(tmp_path), tmp_path, inventory=inventory / "hosts.yml")
     assert code == 0, output[-6000:]
+    scan(fake, output, tmp_path, inventory=inventory / "hosts.yml")
     project = admin_get(fake, "/projects/from-group-vars")
     assert project["metadata"]["auto_scan"] == "true"
     members = admin_get(fake, "/projects/from-group-vars/members")

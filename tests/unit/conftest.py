@@ -42,6 +42,11 @@ class FakeHarbor(responses.RequestsMock):
         return [call for call in self.sent() if call[0] in WRITE_METHODS]
 
 
+def warnings_of(result):
+    """The warning texts of a module result (ansible-core 2.19 returns them as structured summaries)."""
+    return [w["event"]["msg"] if isinstance(w, dict) else w for w in result.get("warnings", [])]
+
+
 @pytest.fixture
 def harbor():
     with FakeHarbor() as mock:

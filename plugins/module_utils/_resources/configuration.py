@@ -246,6 +246,12 @@ class Configuration(HarborResource):
             return self._check_ldap(options)
         if block == "oidc":
             return self._check_oidc(options)
+        for option in ("endpoint", "tokenreview_endpoint"):  # uaa, http_authproxy: URLs as well
+            if options.get(option) is not None:
+                dummy, problem = split_url(options[option], "%s.%s" % (block, option),
+                                           example="https://%s.example.com" % block.replace("_", "-"))
+                if problem:
+                    return problem
         return None
 
     @staticmethod

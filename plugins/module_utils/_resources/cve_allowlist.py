@@ -97,9 +97,9 @@ class CveAllowlist(HarborResource):
         else:
             project = self.client.get_project(self.params["project"])
             if project is None:
-                if self.params["state"] == "absent":
-                    return dict(cves=[], expires_at=None)  # no project, so nothing to empty
-                project = self.client.require_project(self.params["project"])
+                if self.params["state"] == "present":
+                    self.missing_reference("project", self.params["project"])
+                return dict(cves=[], expires_at=None)  # no project (yet), so an empty list
             current = dict(project.get("cve_allowlist") or {}, project_id=project["project_id"])
             current["reuse_sys_cve_allowlist"] = (project.get("metadata") or {}).get("reuse_sys_cve_allowlist",
                                                                                      "false")

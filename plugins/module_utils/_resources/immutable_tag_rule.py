@@ -49,9 +49,9 @@ class ImmutableTagRule(HarborResource):
                     scope_selectors=repository_selectors(self.params["repositories"], self.params["repository_decoration"]))
 
     def find(self):
-        if self.params["state"] == "present":
-            self.client.require_project(self.params["project"])
-        elif self.client.get_project(self.params["project"]) is None:
+        if self.client.get_project(self.params["project"]) is None:
+            if self.params["state"] == "present":
+                self.missing_reference("project", self.params["project"])
             return None
         wanted = self.selectors()
         for rule in self.client.list_all(self.path, headers=PROJECT_NAME_HEADER):

@@ -48,9 +48,10 @@ class Label(HarborResource):
             return dict(scope="g")
         project = self.client.get_project(self.params["project"])
         if project is None:
-            if self.params["state"] == "absent":
-                return None
-            self.client.require_project(self.params["project"])
+            if self.params["state"] == "present":
+                self.missing_reference("project", self.params["project"])
+            self.project_id = None
+            return None
         self.project_id = project["project_id"]
         return dict(scope="p", project_id=self.project_id)
 

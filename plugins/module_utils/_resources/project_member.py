@@ -64,9 +64,10 @@ class ProjectMember(HarborResource):
     def find(self):
         self.project = self.client.get_project(self.params["project"])
         if self.project is None:
-            if self.params["state"] == "absent":
-                return None
-            self.client.require_project(self.params["project"])
+            if self.params["state"] == "present":
+                self.missing_reference("project", self.params["project"])
+            self.current = None
+            return None
         entity_type, name = self.entity
         self.current = self.client.lookup(self.members_path(), ("entity_type", "entity_name"), (entity_type, name),
                                           filters=dict(entityname=name), headers=PROJECT_NAME_HEADER)
@@ -83,8 +84,7 @@ class ProjectMember(HarborResource):
         group = find_group(self.client, self.params["group"], wanted)
         if group is not None:
             return group["id"]
-        self.fail("user group %s (%s) does not exist in Harbor; create it first with harbor_ops.harbor.user_group"
-                  % (self.params["group"], self.params["group_type"]))
+        self.missing_reference("user group", "%s (%s)" % (self.params["group"], self.params["group_type"]))
         return None
 
     def create(self, desired):

@@ -161,8 +161,8 @@ class ReplicationPolicy(HarborResource):
         name = self.params[option]
         registry = self.client.find_by_name("/registries", name, filters=exact_query(name))
         if registry is None:
-            self.fail("%s %r: no registry endpoint with that name exists in Harbor (see harbor_ops.harbor.registry)"
-                      % (option, name))
+            self.missing_reference("registry endpoint", name, where="%s: " % option)
+            return None
         return registry["id"]
 
     def desired(self):

@@ -11,8 +11,8 @@ Note that this module util is **PRIVATE** to the collection. It can have breakin
 
 from __future__ import annotations
 
-from ansible_collections.harbor_ops.harbor.plugins.module_utils._api import PROJECT_NAME_HEADER, quote_path
-from ansible_collections.harbor_ops.harbor.plugins.module_utils._resource import HarborResource, merge
+from ansible_collections.harbor_ops.harbor.plugins.module_utils._api import PROJECT_NAME_HEADER, HarborError, quote_path
+from ansible_collections.harbor_ops.harbor.plugins.module_utils._resource import HarborResource, differences, merge
 from ansible_collections.harbor_ops.harbor.plugins.module_utils._tag_rules import (
     RETENTION_RULE_OPTIONS,
     get_retention_policy,
@@ -53,7 +53,7 @@ class RetentionPolicy(HarborResource):
         self.project = self.client.get_project(self.params["project"])
         if self.project is None:
             if self.params["state"] == "present":
-                self.fail("project %s does not exist in Harbor at %s" % (self.params["project"], self.client.base_url))
+                self.missing_reference("project", self.params["project"])
             return None
         policy, self.stale_id = get_retention_policy(self.client, self.project)
         if policy is None:
@@ -63,7 +63,8 @@ class RetentionPolicy(HarborResource):
                     trigger=retention_trigger(schedule_of(policy)), scope=policy.get("scope"))
 
     def desired(self):
-        desired = dict(algorithm="or", scope=dict(level="project", ref=self.project["project_id"]))
+        # a project that an earlier task of a check-mode run creates has no id yet
+        desired = dict(algorithm="or", scope=dict(level="project", ref=(self.project or {}).get("project_id")))
         if self.params["rules"] is not None:
             desired["rules"] = self.api_rules
         if self.params["schedule"] is not None:
@@ -80,7 +81,18 @@ class RetentionPolicy(HarborResource):
             self.client.delete(self.metadata_path, headers=PROJECT_NAME_HEADER)
         body = dict(algorithm="or", rules=desired.get("rules", []),
                     trigger=desired.get("trigger", retention_trigger("")), scope=desired["scope"])
-        return self.client.create("/retentions", body, find=self.find)
+        try:
+            return self.client.create("/retentions", body, find=self.find)
+        except HarborError as exc:
+            # a project holds one policy; Harbor's answer when another run linked one since our read (a 400, where
+            # other objects answer 409): adopt that policy and make it what this task declares
+            if exc.status != 400 or "already has retention policy" not in exc.message:
+                raise
+            current = self.find()
+            if current is None or self.stale_id is not None:
+                raise
+        changes = differences(desired, current)
+        return self.update(current, changes) if changes else current
 
     def update(self, current, changes):
         # PUT replaces the whole policy: the current one with the changes applied, always with a full trigger

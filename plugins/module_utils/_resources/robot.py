@@ -72,6 +72,7 @@ class Robot(HarborResource):
         self.found = _UNSET  # the robot as the run found it, before any change
         self.project_missing = False
         self.new_secret = None
+        self.created_elsewhere = False
 
     # ------------------------------------------------------------ options
 
@@ -124,8 +125,7 @@ class Robot(HarborResource):
         robot = self.robot
         if self.found is None:
             if self.project_missing:
-                self.fail("project %s does not exist in Harbor at %s; create it first (harbor_ops.harbor.project)"
-                          % (robot.project, self.client.base_url))
+                self.missing_reference("project", robot.project)
             missing = [option for option in ("duration", "permissions") if params[option] is None]
             if missing:
                 self.fail("robot %s does not exist; to create it, set %s" % (robot.full, " and ".join(missing)))
@@ -175,7 +175,8 @@ class Robot(HarborResource):
                 exc.message += (" (a robot of that name exists, but not as %s: is name_prefix %r Harbor's "
                                 "robot_name_prefix?)" % (robot.full, robot.prefix))
             raise
-        if response is not None and isinstance(response.body, dict):
+        self.created_elsewhere = response is not None and response.status == 409
+        if response is not None and not self.created_elsewhere and isinstance(response.body, dict):
             self.new_secret = response.body.get("secret")
         if created is None:
             self.fail("robot %s was created but cannot be read back" % robot.full)
@@ -247,6 +248,11 @@ class Robot(HarborResource):
             return "set"
         if self.new_secret:
             result["secret"] = self.new_secret
+            return None
+        if self.created_elsewhere:
+            # another run created it at the same moment and holds its secret: a refresh would take it away
+            self.module.warn("robot %s was created at the same time by another run, which holds its secret; set "
+                             "refresh_secret: true to issue a new one here" % robot["name"])
             return None
         # the answer of the POST was lost (the robot was found afterwards): its secret is unknown, so issue one
         self.module.warn("the answer to the creation of robot %s was lost; its secret was refreshed to learn it"

@@ -105,8 +105,7 @@ class Scanner(HarborResource):
         missing = [name for name in sorted(set(self.params["projects"]) - self.known_projects)
                    if self.client.get_project(name) is None]
         if missing:
-            self.fail("projects %s do not exist in Harbor at %s; nothing was changed (create them first with "
-                      "harbor_ops.harbor.project)" % (", ".join(missing), self.client.base_url))
+            self.missing_reference("projects", ", ".join(missing))
 
     def desired(self):
         desired = dict(name=self.params["name"])

@@ -111,9 +111,9 @@ class WebhookPolicy(HarborResource):
         return "/projects/%s/webhook/policies" % quote_path(self.params["project"])
 
     def find(self):
-        if self.params["state"] == "present":
-            self.client.require_project(self.params["project"])
-        elif self.client.get_project(self.params["project"]) is None:
+        if self.client.get_project(self.params["project"]) is None:
+            if self.params["state"] == "present":
+                self.missing_reference("project", self.params["project"])
             return None
         policy = self.client.find_by_name(self.path, self.params["name"], headers=PROJECT_NAME_HEADER)
         if policy is None:

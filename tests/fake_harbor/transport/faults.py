@@ -3,13 +3,15 @@
 A rule (JSON for ``POST /_fake/faults`` or kwargs of ``FakeHarbor.add_fault``)::
 
     {
-      "method": "POST",               # or "*" / omitted = any method
+      "method": "POST",               # or "POST,PUT" (any of them), "*" / omitted = any method
       "path": "^/api/v2.0/projects$", # regex, re.search() on the request path (no query string)
-      "action": "status",             # status | delay | reset | after_write
+      "action": "status",             # status | delay | reset | after_write | reset_after_write
       "status": 503,                  # for status / after_write (400-599)
       "delay": 0.5,                   # seconds; for "delay" (and optional before any action)
       "retry_after": 3,               # optional Retry-After header (status / after_write)
-      "times": 1                      # optional; omitted/null = unlimited
+      "times": 1,                     # optional; omitted/null = unlimited
+      "rate": 0.05,                   # optional; the share of matching requests the rule hits (0 < rate <= 1)
+      "seed": 7                       # optional, with rate: seed of the rule's own random sequence
     }
 
 Actions:
@@ -20,15 +22,22 @@ Actions:
 * ``reset``: close the connection abruptly, no response at all.
 * ``after_write``: process the request normally (state changes happen), then
   answer ``status`` instead of the real response.
+* ``reset_after_write``: process the request normally, then close the
+  connection without an answer (a write whose outcome the client never sees).
+
+A rule with ``rate`` draws from its own seeded random sequence for every
+matching request and hits only that share of them; the fault campaign
+(tests/integration/test_faults.py) builds its mix from such rules.
 
 Rules are checked in the order they were added; all matching ``delay`` rules
 apply, the first matching rule with another action ends the scan.
 """
 
+import random
 import re
 import threading
 
-ACTIONS = ("status", "delay", "reset", "after_write")
+ACTIONS = ("status", "delay", "reset", "after_write", "reset_after_write")
 
 
 class FaultError(ValueError):
@@ -39,11 +48,13 @@ class FaultRule:
     def __init__(self, rule_id, spec):
         if not isinstance(spec, dict):
             raise FaultError("a fault rule must be a JSON object")
-        unknown = set(spec) - {"method", "path", "action", "status", "delay", "retry_after", "times", "message"}
+        keys = {"method", "path", "action", "status", "delay", "retry_after", "times", "message", "rate", "seed"}
+        unknown = set(spec) - keys
         if unknown:
             raise FaultError("unknown fault rule keys: %s" % ", ".join(sorted(unknown)))
         self.id = rule_id
         self.method = str(spec.get("method") or "*").upper()
+        self.methods = {m.strip() for m in self.method.split(",") if m.strip()}
         self.path = spec.get("path") or ".*"
         try:
             self.regex = re.compile(self.path)
@@ -64,19 +75,30 @@ class FaultRule:
         if self.times is not None and (not isinstance(self.times, int) or isinstance(self.times, bool) or self.times < 1):
             raise FaultError("times must be a positive integer or null")
         self.message = spec.get("message")
+        self.rate = spec.get("rate")
+        if self.rate is not None and (not isinstance(self.rate, (int, float)) or isinstance(self.rate, bool)
+                                      or not 0 < self.rate <= 1):
+            raise FaultError("rate must be a number above 0 and at most 1")
+        seed = spec.get("seed", rule_id)
+        if not isinstance(seed, int) or isinstance(seed, bool):
+            raise FaultError("seed must be an integer")
+        self.random = random.Random(seed)
         self.hits = 0
 
     def matches(self, method, path):
-        if self.method not in ("*", "ANY") and self.method != method:
+        if not self.methods & {"*", "ANY"} and method not in self.methods:
             return False
         if self.times is not None and self.hits >= self.times:
             return False
-        return bool(self.regex.search(path))
+        if not self.regex.search(path):
+            return False
+        return self.rate is None or self.random.random() < self.rate
 
     def to_dict(self):
         return {
             "id": self.id, "method": self.method, "path": self.path, "action": self.action, "status": self.status,
-            "delay": self.delay, "retry_after": self.retry_after, "times": self.times, "hits": self.hits,
+            "delay": self.delay, "retry_after": self.retry_after, "times": self.times, "rate": self.rate,
+            "hits": self.hits,
         }
 
 

@@ -13,6 +13,7 @@ from ansible_collections.harbor_ops.harbor.plugins.module_utils._api import (
     HarborClient,
     HarborError,
     normalize_url,
+    permission_of,
     parse_version,
     quote_repository,
 )
@@ -142,7 +143,8 @@ def test_403_of_a_robot_names_it_and_points_to_the_module_notes(harbor):
         cli.post("/registries", {"name": "hub"})
     assert str(err.value) == (
         "POST /api/v2.0/registries failed with HTTP 403: FORBIDDEN: robot$ci (X-Request-Id: req-7). "
-        "The account robot$ci lacks the permission for POST /api/v2.0/registries; a robot account needs the "
+        "The account robot$ci lacks the permission {resource: registry, action: create} at system level, for POST "
+        "/api/v2.0/registries; a robot account needs the "
         "permissions that the notes of this module's documentation list (ansible-doc), and some operations need "
         "a Harbor administrator")
     assert err.value.status == 403 and err.value.request_id == "req-7"
@@ -156,8 +158,8 @@ def test_403_of_a_user_names_the_account(harbor):
     with pytest.raises(HarborError) as err:
         cli.put("/configurations", {"read_only": True})
     message = str(err.value)
-    assert message.endswith("(X-Request-Id: %s). The account alice lacks the permission for PUT "
-                            "/api/v2.0/configurations" % cli.request_id)
+    assert message.endswith("(X-Request-Id: %s). The account alice lacks the permission {resource: configuration, "
+                            "action: update} at system level, for PUT /api/v2.0/configurations" % cli.request_id)
     assert "robot" not in message
 
 
@@ -165,10 +167,25 @@ def test_403_of_a_create_names_the_account(harbor):
     harbor.systeminfo()
     harbor.post(API + "/labels", status=403, json={"errors": [{"code": "FORBIDDEN", "message": "robot$bot"}]})
     cli = HarborClient(URL, "robot$bot", "Secret123", sleep=[].append)
-    with pytest.raises(HarborError, match=r"The account robot\$bot lacks the permission for POST /api/v2.0/labels; "
-                                          r"a robot account needs"):
+    with pytest.raises(HarborError, match=r"The account robot\$bot lacks the permission \{resource: label, action: "
+                                          r"create\} at system level, for POST /api/v2.0/labels; a robot account needs"):
         cli.create("/labels", {"name": "prod"}, find=lambda: None)
     assert len(harbor.sent("POST")) == 1  # a 403 is not retried
+
+
+@pytest.mark.parametrize("method, path, needed", [
+    ("GET", "/projects/prod/members", ("project", "prod", "member", "list")),
+    ("GET", "/projects/prod/members/3", ("project", "prod", "member", "read")),
+    ("PUT", "/projects/prod", ("project", "prod", "project", "update")),
+    ("POST", "/projects", ("system", None, "project", "create")),
+    ("POST", "/retentions/4/executions", ("project", None, "tag-retention", "operate")),
+    ("POST", "/system/scanAll/stop", ("system", None, "scan-all", "stop")),
+    ("DELETE", "/projects/p/immutabletagrules/4", ("project", "p", "immutable-tag", "delete")),
+    ("POST", "/projects/p/repositories/a%252Fb/artifacts/sha256:1/scan", ("project", "p", "scan", "create")),
+    ("GET", "/systeminfo", None),
+])
+def test_the_permission_harbor_checks_for_a_request(method, path, needed):
+    assert permission_of(method, path) == needed
 
 
 def test_other_errors_carry_no_permission_hint(harbor):

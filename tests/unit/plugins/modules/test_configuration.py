@@ -101,7 +101,7 @@ def test_uaa_secret_is_compared_and_masked(run_module, harbor, config):
     changed = run_module(configuration, dict(uaa=dict(client_secret="Uaa-N3w-Secret")), diff=True)
     assert changed["changed"] is True
     assert harbor.writes()[0][2] == {"uaa_client_secret": "Uaa-N3w-Secret"}
-    assert changed["diff"] == {"before": {"uaa_client_secret": "********"}, "after": {"uaa_client_secret": "********"}}
+    assert changed["diff"] == {"before": {"uaa_client_secret": "********"}, "after": {"uaa_client_secret": "******** (changed)"}}  # a rotation shows
     assert "Uaa-" not in json.dumps(changed)
 
 
@@ -145,7 +145,7 @@ def test_check_mode_sends_no_write(run_module, harbor, config):
 def test_diff_masks_the_secrets(run_module, harbor, config):
     result = run_module(configuration, dict(ldap=dict(url=LDAP["url"], search_password=LDAP_PASSWORD)), diff=True)
     assert result["diff"] == {"before": {"ldap_url": ""},
-                              "after": {"ldap_url": LDAP["url"], "ldap_search_password": "********"}}
+                              "after": {"ldap_url": LDAP["url"], "ldap_search_password": "******** (changed)"}}
     assert LDAP_PASSWORD not in json.dumps(result)
 
 

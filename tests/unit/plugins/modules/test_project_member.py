@@ -7,6 +7,7 @@ import pytest
 
 from ansible_collections.harbor_ops.harbor.plugins.modules import project_member
 
+from ...conftest import warnings_of
 from .harbor_accounts import HarborGroups, HarborMembers, HarborProjectsLite
 
 DEVELOPERS = dict(project="production", group="developers", group_type="ldap")
@@ -79,12 +80,19 @@ def test_check_mode_sends_no_write(run_module, harbor, setup):
     assert harbor.writes() == []
 
 
-@pytest.mark.parametrize("check_mode", [False, True])
-def test_missing_group_fails_without_a_write(run_module, harbor, setup, check_mode):
-    result = run_module(project_member, dict(project="production", group="testers", group_type="oidc", role="guest"),
-                        check_mode=check_mode)
+def test_missing_group_fails_without_a_write(run_module, harbor, setup):
+    result = run_module(project_member, dict(project="production", group="testers", group_type="oidc", role="guest"))
     assert result["failed"] is True
     assert "user group testers (oidc) does not exist in Harbor" in result["msg"]
+    assert "create it first (harbor_ops.harbor.user_group)" in result["msg"]
+    assert harbor.writes() == []
+
+
+def test_check_mode_assumes_an_earlier_task_creates_the_missing_group(run_module, harbor, setup):
+    result = run_module(project_member, dict(project="production", group="testers", group_type="oidc", role="guest"),
+                        check_mode=True)
+    assert not result.get("failed") and result["changed"] is True
+    assert any("user group testers (oidc) does not exist" in w and "earlier task" in w for w in warnings_of(result))
     assert harbor.writes() == []
 
 

@@ -90,7 +90,7 @@ def test_update_secret_always_sends_the_secret_and_masks_it(run_module, harbor, 
     assert harbor.writes() == [("PUT", "/registries/%d" % stored["id"], {
         "credential_type": "basic", "access_key": "AKIAIOSFODNN7EXAMPLE", "access_secret": "rotated-" + SECRET})]
     assert result["diff"] == {"before": {"credential": {"access_secret": "********"}},
-                              "after": {"credential": {"access_secret": "********"}}}
+                              "after": {"credential": {"access_secret": "******** (changed)"}}}
     assert SECRET not in str(result)
 
 

@@ -174,7 +174,8 @@ def test_delete_while_running_fails_clearly(run_module, harbor, remote):
 def test_unknown_registry_name_fails_without_writes(run_module, harbor, remote):
     result = run_module(replication_policy, dict(SYNC_TO_ECR, dest_registry="aws-ecr-eu-west-1"))
     assert result["failed"] is True
-    assert "dest_registry 'aws-ecr-eu-west-1': no registry endpoint with that name" in result["msg"]
+    assert "dest_registry: registry endpoint aws-ecr-eu-west-1 does not exist in Harbor" in result["msg"]
+    assert "create it first (harbor_ops.harbor.registry)" in result["msg"]
     assert harbor.writes() == []
 
 

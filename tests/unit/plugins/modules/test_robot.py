@@ -17,7 +17,7 @@ import pytest
 
 from ansible_collections.harbor_ops.harbor.plugins.modules import robot
 
-from ...conftest import API, SYSTEMINFO_210, SYSTEMINFO_215
+from ...conftest import API, SYSTEMINFO_210, SYSTEMINFO_215, warnings_of
 
 DAY = 86400
 ALL_PROJECT = [{"resource": r, "action": a} for r, a in (
@@ -175,11 +175,6 @@ def robots(harbor):
     return HarborRobots(harbor)
 
 
-def warnings_of(result):
-    """The warning texts of a module result (ansible-core 2.19 returns them as structured summaries)."""
-    return [w["event"]["msg"] if isinstance(w, dict) else w for w in result.get("warnings", [])]
-
-
 def reads(harbor):
     return [(m, p) for m, p, _b in harbor.sent("GET")]
 
@@ -284,6 +279,18 @@ def test_409_on_a_retried_create_adopts_the_robot_it_created(run_module, harbor,
     assert [w[0] for w in harbor.writes()] == ["POST", "POST", "PATCH"]  # the 409, then the secret is learnt
     assert len(robots.robots) == 1 and result["secret"] == robots.robots[1]["secret"]
     assert "is name_prefix" not in json.dumps(result)  # no misleading hint
+
+
+def test_409_on_the_first_create_adopts_a_concurrent_runs_robot_without_taking_its_secret(run_module, harbor, robots):
+    # another run created the robot between our read and our POST: it holds the secret; a refresh would break it
+    robots.add("ci-robot", level="project", project="production", duration=365,
+               permissions=CI_PERMISSIONS, description=CI_ARGS["description"], secret="Theirs-1")
+    robots.hide_new_once = True
+    result = run_module(robot, CI_ARGS)
+    assert not result.get("failed"), result.get("msg")
+    assert [w[0] for w in harbor.writes()] == ["POST"]  # the 409; no secret refresh
+    assert robots.robots[1]["secret"] == "Theirs-1" and "secret" not in result
+    assert any("created at the same time by another run" in w for w in warnings_of(result))
 
 
 def test_a_passing_failure_of_the_secret_patch_is_retried(run_module, harbor, robots):

@@ -89,7 +89,7 @@ def test_update_credential_always_sends_it_and_masks_it(run_module, harbor215):
     result = run_module(scanner, dict(ARGS, update_credential="always"), diff=True)
     assert result["changed"] is True
     assert harbor215.writes()[0][2]["access_credential"] == KEY
-    assert result["diff"]["after"] == {"access_credential": "********"}
+    assert result["diff"]["after"] == {"access_credential": "******** (changed)"}
     assert KEY not in str(result)
 
 
@@ -240,7 +240,7 @@ def test_update_credential_always_is_compared_where_harbor_returns_it(run_module
     assert same["changed"] is False and harbor.writes() == []
     rotated = run_module(scanner, dict(ARGS, access_credential="N3w-Key", update_credential="always"), diff=True)
     assert rotated["changed"] is True and harbor.writes()[0][2]["access_credential"] == "N3w-Key"
-    assert rotated["diff"] == {"before": {"access_credential": "********"}, "after": {"access_credential": "********"}}
+    assert rotated["diff"] == {"before": {"access_credential": "********"}, "after": {"access_credential": "******** (changed)"}}
     assert KEY not in str(rotated) and "N3w-Key" not in str(rotated)
 
 

@@ -85,7 +85,7 @@ def test_update_password_always_changes_a_different_password(run_module, harbor,
     assert result["changed"] is True
     assert harbor.writes() == [("PUT", "/users/%d/password" % alice["user_id"], {"new_password": PASSWORD})]
     assert users.passwords[alice["user_id"]] == PASSWORD
-    assert result["diff"] == {"before": {}, "after": {"password": "********"}}
+    assert result["diff"] == {"before": {}, "after": {"password": "******** (changed)"}}
     assert PASSWORD not in json.dumps(result) and "0ld-Passw0rd" not in json.dumps(result)
 
 
