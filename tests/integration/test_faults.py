@@ -15,7 +15,7 @@ A campaign run is, on a fresh fake Harbor:
    and the robot whose secret Harbor made has it in its secret file, 0600;
 5. zero contract violations.
 
-``make test`` runs one campaign run per Harbor version at a reduced rate (about 9 % of the requests); ``make faults`` runs the full
+``make test`` runs one campaign run on Harbor 2.15 at a reduced rate (about 9 % of the requests); ``make faults`` runs the full
 campaign (HARBOR_FAULT_RUNS runs per version at HARBOR_FAULT_RATE, default 10 x 2 versions, about 21 % of the requests) and prints the
 figures (tests/tools/fault_figures.py). The test also proves ``--check`` of the same playbook on an empty Harbor.
 """
@@ -265,8 +265,12 @@ def campaign_run(fake, tmp_path, version, run, rate):
     return figures
 
 
+# make test: the reduced campaign on the newest version only (CI budget); make faults: every version
+CAMPAIGN_VERSIONS = VERSIONS if FULL else VERSIONS[-1:]
+
+
 @pytest.mark.parametrize("run", range(RUNS))
-@pytest.mark.parametrize("version", VERSIONS)
+@pytest.mark.parametrize("version", CAMPAIGN_VERSIONS)
 def test_fault_campaign(version, run, fakes, tmp_path):
     fake = fakes(version)
     figures = campaign_run(fake, tmp_path, version, run, RATE)
