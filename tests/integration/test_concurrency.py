@@ -12,7 +12,7 @@ import subprocess
 import pytest
 
 from .test_faults import CONFIGURE, MODULES, duplicates, lost_secrets, playbook_command, run_json, task_results
-from .test_faults import fakes  # pylint: disable=unused-import  # noqa: F401  (the fixture)
+from .test_configure import fakes  # pylint: disable=unused-import  # noqa: F401  (the fixture)
 from .test_faults import without_auth_change
 from .test_configure import seed_inventory
 from .test_targets import VERSIONS

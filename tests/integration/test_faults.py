@@ -28,9 +28,8 @@ import time
 import pytest
 import requests
 
-from tests.fake_harbor.server import FakeHarbor
-
-from .test_configure import SECRETS, collections_path_of, seed_inventory, VAULT_PASSWORD
+from .test_configure import SECRETS, VAULT_PASSWORD, admin_get, collections_path_of, seed_inventory
+from .test_configure import fakes  # pylint: disable=unused-import  # noqa: F401  (the fixture)
 from .test_targets import ADMIN_PASSWORD, HERE, REPO, VERSIONS, ansible_playbook, ansible_python
 
 MODULES = HERE / "faults" / "modules.yml"
@@ -61,23 +60,6 @@ SECRETS_OF_THE_CAMPAIGN = dict(
     campaign_scanner_key="Campaign-Scanner-Key-13",
 )
 FIGURES = []  # one dict per campaign run; with $HARBOR_FAULT_FIGURES also appended to that file (make faults)
-
-
-@pytest.fixture(scope="module")
-def fakes():
-    started = {}
-
-    def get(version):
-        if version not in started:
-            started[version] = FakeHarbor(version=version, tls=True, admin_password=ADMIN_PASSWORD,
-                                          auth_fail_delay=0.2).start()
-        fake = started[version]
-        fake.reset()
-        return fake
-
-    yield get
-    for fake in started.values():
-        fake.stop()
 
 
 def playbook_command(playbook, fake, tmp_path, inventory=None, args=()):
@@ -138,13 +120,6 @@ def campaign_pass(fake, tmp_path, inventory):
     return results
 
 
-def admin(fake, path, params=None):
-    resp = requests.get(fake.api_url + path, params=params, auth=("admin", ADMIN_PASSWORD), verify=fake.ca_path,
-                        timeout=30)
-    resp.raise_for_status()
-    return resp.json()
-
-
 def duplicates(fake):
     """Objects Harbor holds twice where one was declared: [(kind, identity, count)]."""
     found = []
@@ -156,26 +131,26 @@ def duplicates(fake):
             seen[key] = seen.get(key, 0) + 1
         found.extend((kind, key, n) for key, n in seen.items() if n > 1)
 
-    projects = admin(fake, "/projects", dict(page_size=100))
+    projects = admin_get(fake, "/projects", dict(page_size=100))
     count("project", projects, lambda p: p["name"])
-    count("robot", admin(fake, "/robots", dict(page_size=100)), lambda r: r["name"])
-    count("label", admin(fake, "/labels", dict(scope="g", page_size=100)), lambda lb: lb["name"])
-    count("registry", admin(fake, "/registries", dict(page_size=100)), lambda r: r["name"])
-    count("replication policy", admin(fake, "/replication/policies", dict(page_size=100)), lambda r: r["name"])
-    count("user", admin(fake, "/users", dict(page_size=100)), lambda u: u["username"])
-    count("user group", admin(fake, "/usergroups", dict(page_size=100)), lambda g: (g["group_name"], g.get("ldap_group_dn")))
-    count("scanner", admin(fake, "/scanners", dict(page_size=100)), lambda s: s["name"])
+    count("robot", admin_get(fake, "/robots", dict(page_size=100)), lambda r: r["name"])
+    count("label", admin_get(fake, "/labels", dict(scope="g", page_size=100)), lambda lb: lb["name"])
+    count("registry", admin_get(fake, "/registries", dict(page_size=100)), lambda r: r["name"])
+    count("replication policy", admin_get(fake, "/replication/policies", dict(page_size=100)), lambda r: r["name"])
+    count("user", admin_get(fake, "/users", dict(page_size=100)), lambda u: u["username"])
+    count("user group", admin_get(fake, "/usergroups", dict(page_size=100)), lambda g: (g["group_name"], g.get("ldap_group_dn")))
+    count("scanner", admin_get(fake, "/scanners", dict(page_size=100)), lambda s: s["name"])
     retention_scopes = []
     for project in projects:
         name = project["name"]
-        count("project label", admin(fake, "/labels", dict(scope="p", project_id=project["project_id"], page_size=100)),
+        count("project label", admin_get(fake, "/labels", dict(scope="p", project_id=project["project_id"], page_size=100)),
               lambda lb: (name, lb["name"]))
-        count("webhook", admin(fake, "/projects/%s/webhook/policies" % name, dict(page_size=100)),
+        count("webhook", admin_get(fake, "/projects/%s/webhook/policies" % name, dict(page_size=100)),
               lambda w: (name, w["name"]))
-        count("immutable rule", admin(fake, "/projects/%s/immutabletagrules" % name, dict(page_size=100)),
+        count("immutable rule", admin_get(fake, "/projects/%s/immutabletagrules" % name, dict(page_size=100)),
               lambda r: (name, json.dumps(r.get("tag_selectors"), sort_keys=True),
                          json.dumps(r.get("scope_selectors"), sort_keys=True)))
-        count("member", admin(fake, "/projects/%s/members" % name, dict(page_size=100)),
+        count("member", admin_get(fake, "/projects/%s/members" % name, dict(page_size=100)),
               lambda m: (name, m["entity_type"], m["entity_name"]))
     # retention policies are reached by id only: every id up to the highest one Harbor gave out
     policy_id = 1
@@ -202,7 +177,7 @@ def lost_secrets(fake, tmp_path, secret_dirs=None):
     """Robots whose secret nobody has: the declared one does not log in, or the made one is in no secret file
     (``secret_dirs``: where the runs wrote theirs; a file holding a secret that does not log in is lost too)."""
     lost = []
-    robots = {r["name"]: r for r in admin(fake, "/robots", dict(page_size=100))}
+    robots = {r["name"]: r for r in admin_get(fake, "/robots", dict(page_size=100))}
     if "robot$campaign-deploy" in robots and not robot_logs_in(
             fake, "robot$campaign-deploy", SECRETS_OF_THE_CAMPAIGN["campaign_robot_secret"]):
         lost.append("robot$campaign-deploy: the declared secret does not log in")

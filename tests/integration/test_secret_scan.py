@@ -27,6 +27,7 @@ from tests.fake_harbor.server import FakeHarbor
 
 from . import secret_scan
 from .test_configure import collections_path_of, recap, writes
+from .test_configure import fakes  # pylint: disable=unused-import  # noqa: F401  (the fixture)
 from .test_targets import ADMIN_PASSWORD, REPO, VERSIONS, playbook_run
 
 CONFIGURE = REPO / "playbooks" / "configure.yml"
@@ -46,24 +47,6 @@ UPDATE = re.compile(r'"action": "(?:update|changed)",\s*"kind": "(\w+)",\s*"name
 PREDICTED = {"configuration configuration", "user scan-alice", "registry scan-hub", "project scan-production",
              "robot robot$scan-production+deployer", "robot robot$scan-production+ci",
              "webhook_policy scan-production/scan-hook", "scanner scan-corp", "robot robot$scan-sweeper"}
-
-
-@pytest.fixture(scope="module")
-def fakes():
-    started = {}
-
-    def get(version):
-        if version not in started:
-            started[version] = FakeHarbor(version=version, tls=True, admin_password=ADMIN_PASSWORD,
-                                          auth_fail_delay=0.2).start()
-        fake = started[version]
-        fake.reset()
-        secret_scan.track(fake)
-        return fake
-
-    yield get
-    for fake in started.values():
-        fake.stop()
 
 
 def model(fake, secrets, rotate=False):
