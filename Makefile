@@ -19,7 +19,7 @@ export ANSIBLE_COLLECTIONS_PATH := $(BUILD)
 export ANSIBLE_NOCOLOR := 1
 export PY_COLORS := 0
 
-.PHONY: test setup apt venv collection sanity units lint changelog docs pytest molecule core221 site bench faults clean
+.PHONY: test setup apt venv collection sanity units lint changelog docs pytest molecule core221 site site-venv bench faults clean
 
 ## test: set up everything, then run every suite (sanity, units, lint, changelog, docs, pytest)
 test: setup
@@ -112,9 +112,35 @@ faults: venv collection
 	  tests/integration/test_faults.py -k test_fault_campaign || true
 	$(BIN)/python tests/tools/fault_figures.py $(FAULT_FIGURES)
 
-## site: the main job, playbooks/site.yml against INVENTORY (default: localhost)
-site: venv collection
-	$(BIN)/ansible-playbook $(if $(INVENTORY),-i $(INVENTORY),-i localhost, -c local) playbooks/site.yml
+## site: the main job, playbooks/site.yml against INVENTORY (default: this machine, examples/localhost/hosts.yml),
+## with a small runtime venv of its own (ansible-core, requests, community.crypto), never the test toolchain
+SITE_VENV ?= .venv-site
+SITE_BIN := $(abspath $(SITE_VENV))/bin
+SITE_PACKAGES ?= ansible-core>=2.17,<2.20 -r requirements.txt
+# the collection's dependencies (galaxy.yml): names from Galaxy, or collection tarballs for an offline install
+SITE_COLLECTIONS ?= community.crypto
+SITE_DEPS := $(abspath $(SITE_VENV))/collections
+OS_RELEASE ?= /etc/os-release
+site:
+	@if [ -z "$(INVENTORY)" ]; then \
+	  if [ "$$(id -u)" != 0 ]; then \
+	    echo "make site: without INVENTORY this machine is the Harbor host, and installing Harbor here needs root:" \
+	      "run it as root (sudo make site), or give INVENTORY=<your inventory> to install Harbor elsewhere" >&2; exit 2; fi; \
+	  os=$$( (. $(OS_RELEASE) && echo "$${ID:-} $${ID_LIKE:-}") 2>/dev/null || true); \
+	  case " $$os " in *" debian "*|*" ubuntu "*|*" rhel "*|*" fedora "*|*" centos "*) ;; \
+	    *) echo "make site: this machine ($${os:-no $(OS_RELEASE)}) cannot host Harbor: the roles support Debian, Ubuntu" \
+	      "and RHEL 9 and its rebuilds; give INVENTORY=<your inventory> to install Harbor on such a host" >&2; exit 2 ;; esac; \
+	fi
+	@$(MAKE) --no-print-directory site-venv collection
+	ANSIBLE_COLLECTIONS_PATH=$(BUILD):$(SITE_DEPS) $(SITE_BIN)/ansible-playbook \
+	  -i $(or $(INVENTORY),examples/localhost/hosts.yml) playbooks/site.yml $(SITE_ARGS)
+
+site-venv: $(SITE_VENV)/.stamp
+$(SITE_VENV)/.stamp: requirements.txt
+	@$(PYTHON) -m venv $(SITE_VENV) || { echo "make site: cannot create a venv: install python3-venv" >&2; exit 2; }
+	$(SITE_BIN)/pip install -q $(foreach p,$(SITE_PACKAGES),'$(p)')
+	rm -rf $(SITE_DEPS) && $(SITE_BIN)/ansible-galaxy collection install -p $(SITE_DEPS) $(SITE_COLLECTIONS)
+	touch $@
 
 clean:
 	rm -rf $(BUILD) tests/output

@@ -69,6 +69,11 @@ def storage_text(number):
     return str(number)
 
 
+def _without_none(options):
+    """``options`` without the keys whose value is None (a secret left out, an option not set)."""
+    return dict((key, value) for key, value in options.items() if value is not None)
+
+
 def _drop_defaults(options, defaults):
     return dict((key, value) for key, value in options.items() if defaults.get(key, object()) != value)
 
@@ -77,6 +82,7 @@ class Exporter(object):
     """Read ``kinds`` of the client's Harbor into items by kind (``_model.nest`` makes the model of them)."""
 
     def __init__(self, client, kinds=None, vault_prefix="vault_harbor_", include_builtin=False):
+        """``vault_prefix`` None: secrets that Harbor never returns are left out (the ``*_info`` modules)."""
         self.client = client
         self.kinds = [kind for kind in EXPORTED if kinds is None or kind in kinds]
         self.vault_prefix = vault_prefix
@@ -96,7 +102,9 @@ class Exporter(object):
     # ------------------------------------------------------------ helpers
 
     def secret(self, kind, name, field):
-        """A vault placeholder for a secret that Harbor never returns."""
+        """A vault placeholder for a secret that Harbor never returns (None without a ``vault_prefix``)."""
+        if self.vault_prefix is None:
+            return None
         variable = "%s%s_%s_%s" % (self.vault_prefix, kind, re.sub(r"[^a-z0-9]+", "_", str(name).lower()).strip("_"),
                                    field)
         if variable not in self.placeholders:
@@ -153,11 +161,14 @@ class Exporter(object):
         for user in sorted(self.client.list_all("/users"), key=lambda u: u["username"]):
             if user["username"] == "admin" and not self.include_builtin:
                 continue
-            item = dict(name=user["username"], email=user.get("email") or "", realname=user.get("realname") or "",
-                        comment=user.get("comment") or "", sysadmin=bool(user.get("sysadmin_flag")),
-                        user_password=self.secret("user", user["username"], "password"))
-            items.append(item)
+            items.append(self.user_item(user))
         return items
+
+    def user_item(self, user):
+        return _without_none(dict(name=user["username"], email=user.get("email") or "",
+                                  realname=user.get("realname") or "", comment=user.get("comment") or "",
+                                  sysadmin=bool(user.get("sysadmin_flag")),
+                                  user_password=self.secret("user", user["username"], "password")))
 
     def read_user_group(self):
         items = []
@@ -171,15 +182,18 @@ class Exporter(object):
     def read_registry(self):
         items = []
         for registry in sorted(self.client.list_all("/registries"), key=lambda r: r["name"]):
-            item = dict(name=registry["name"], type=registry["type"], endpoint_url=registry.get("url") or "",
-                        description=registry.get("description") or "", insecure=bool(registry.get("insecure")))
-            credential = registry.get("credential") or {}
-            if credential.get("access_key"):
-                item["credential_type"] = credential.get("type") or "basic"
-                item["access_key"] = credential["access_key"]
-                item["access_secret"] = self.secret("registry", registry["name"], "access_secret")
-            items.append(item)
+            items.append(self.registry_item(registry))
         return items
+
+    def registry_item(self, registry):
+        item = dict(name=registry["name"], type=registry["type"], endpoint_url=registry.get("url") or "",
+                    description=registry.get("description") or "", insecure=bool(registry.get("insecure")))
+        credential = registry.get("credential") or {}
+        if credential.get("access_key"):
+            item["credential_type"] = credential.get("type") or "basic"
+            item["access_key"] = credential["access_key"]
+            item["access_secret"] = self.secret("registry", registry["name"], "access_secret")
+        return _without_none(item)
 
     def read_scanner(self):
         items = []
@@ -219,27 +233,27 @@ class Exporter(object):
 
     def read_project(self):
         registries = self.registry_names()
-        items = []
-        for project in self.projects():
-            metadata = project.get("metadata") or {}
-            item = dict(name=project["name"])
-            for key in BOOL_METADATA:
-                if key in metadata:
-                    item[key] = _bool(metadata[key])
-            for key in INT_METADATA:
-                if str(metadata.get(key, "")).lstrip("-").isdigit():
-                    item[key] = int(metadata[key])
-            if metadata.get("severity"):
-                item["severity"] = metadata["severity"]
-            quota = self.client.lookup("/quotas", "ref.id", project["project_id"],
-                                       filters=dict(reference_id=project["project_id"]),
-                                       params=dict(reference="project"))
-            if quota is not None and (quota.get("hard") or {}).get("storage") is not None:
-                item["storage_quota"] = storage_text(quota["hard"]["storage"])
-            if project.get("registry_id"):
-                item["proxy_cache_registry"] = registries.get(project["registry_id"])
-            items.append(item)
-        return items
+        return [self.project_item(project, registries) for project in self.projects()]
+
+    def project_item(self, project, registries):
+        metadata = project.get("metadata") or {}
+        item = dict(name=project["name"])
+        for key in BOOL_METADATA:
+            if key in metadata:
+                item[key] = _bool(metadata[key])
+        for key in INT_METADATA:
+            if str(metadata.get(key, "")).lstrip("-").isdigit():
+                item[key] = int(metadata[key])
+        if metadata.get("severity"):
+            item["severity"] = metadata["severity"]
+        quota = self.client.lookup("/quotas", "ref.id", project["project_id"],
+                                   filters=dict(reference_id=project["project_id"]),
+                                   params=dict(reference="project"))
+        if quota is not None and (quota.get("hard") or {}).get("storage") is not None:
+            item["storage_quota"] = storage_text(quota["hard"]["storage"])
+        if project.get("registry_id"):
+            item["proxy_cache_registry"] = registries.get(project["registry_id"])
+        return item
 
     def read_label(self):
         items = [dict(name=label["name"], description=label.get("description") or "", color=label.get("color") or "")
@@ -273,13 +287,13 @@ class Exporter(object):
     def read_robot(self):
         items = []
         for robot in sorted(self.client.list_all("/robots"), key=lambda r: r["name"]):
-            items.append(self._robot(robot, None))
+            items.append(self.robot_item(robot, None))
         for project in self.projects():
             robots = self.client.list_all("/robots", params=robot_filter(project["project_id"]))
-            items.extend(self._robot(robot, project["name"]) for robot in sorted(robots, key=lambda r: r["name"]))
+            items.extend(self.robot_item(robot, project["name"]) for robot in sorted(robots, key=lambda r: r["name"]))
         return [item for item in items if item is not None]
 
-    def _robot(self, robot, project):
+    def robot_item(self, robot, project):
         name = robot["name"]
         if name.startswith(DEFAULT_PREFIX):
             name = name[len(DEFAULT_PREFIX):]
@@ -309,24 +323,26 @@ class Exporter(object):
         items = []
         for project in self.projects():
             policies = self.client.list_all(self.project_path(project, "webhook/policies"), headers=PROJECT_NAME_HEADER)
-            for policy in sorted(policies, key=lambda p: p["name"]):
-                targets = []
-                for target in policy.get("targets") or []:
-                    out = dict(type=target.get("type") or "http", address=target.get("address") or "",
-                               skip_cert_verify=bool(target.get("skip_cert_verify")))
-                    if out["type"] == "slack" and out["address"]:
-                        # a Slack incoming-webhook URL is a credential: whoever holds it may post to the channel
-                        out["address"] = self.secret("webhook", "%s_%s" % (project["name"], policy["name"]), "address")
-                    if out["type"] == "http":
-                        out["payload_format"] = target.get("payload_format") or "Default"
-                    if target.get("auth_header"):
-                        out["auth_header"] = self.secret("webhook", "%s_%s" % (project["name"], policy["name"]),
-                                                         "auth_header")
-                    targets.append(out)
-                items.append(dict(project=project["name"], name=policy["name"],
-                                  description=policy.get("description") or "", enabled=bool(policy.get("enabled")),
-                                  event_types=sorted(policy.get("event_types") or []), targets=targets))
+            items.extend(self.webhook_policy_item(project, policy) for policy in sorted(policies, key=lambda p: p["name"]))
         return items
+
+    def webhook_policy_item(self, project, policy):
+        targets = []
+        for target in policy.get("targets") or []:
+            out = dict(type=target.get("type") or "http", address=target.get("address") or "",
+                       skip_cert_verify=bool(target.get("skip_cert_verify")))
+            if out["type"] == "slack" and out["address"] and self.vault_prefix is not None:
+                # a Slack incoming-webhook URL is a credential: whoever holds it may post to the channel
+                out["address"] = self.secret("webhook", "%s_%s" % (project["name"], policy["name"]), "address")
+            if out["type"] == "http":
+                out["payload_format"] = target.get("payload_format") or "Default"
+            if target.get("auth_header"):
+                out["auth_header"] = self.secret("webhook", "%s_%s" % (project["name"], policy["name"]),
+                                                 "auth_header")
+            targets.append(_without_none(out))
+        return dict(project=project["name"], name=policy["name"],
+                    description=policy.get("description") or "", enabled=bool(policy.get("enabled")),
+                    event_types=sorted(policy.get("event_types") or []), targets=targets)
 
     def read_immutable_tag_rule(self):
         items = []
@@ -346,43 +362,48 @@ class Exporter(object):
             policy = self.client.get("/retentions/%s" % retention_id, missing_ok=True)
             if not isinstance(policy, dict) or (policy.get("scope") or {}).get("ref") != project["project_id"]:
                 continue  # a stale id (errata E10)
-            rules = []
-            for rule in policy.get("rules") or []:
-                readable = readable_retention_rule(rule)
-                if any(key in readable for key in ("count", "days")) or not readable["params"]:
-                    readable.pop("params")
-                rules.append(_drop_defaults(readable, dict(SELECTOR_DEFAULTS, tags=None, untagged=True)))
-            items.append(dict(project=project["name"], rules=rules, schedule=schedule_of(policy)))
+            items.append(self.retention_policy_item(project, policy))
         return items
+
+    def retention_policy_item(self, project, policy):
+        rules = []
+        for rule in policy.get("rules") or []:
+            readable = readable_retention_rule(rule)
+            if any(key in readable for key in ("count", "days")) or not readable["params"]:
+                readable.pop("params")
+            rules.append(_drop_defaults(readable, dict(SELECTOR_DEFAULTS, tags=None, untagged=True)))
+        return dict(project=project["name"], rules=rules, schedule=schedule_of(policy))
 
     # ------------------------------------------------------------ replication and jobs
 
     def read_replication_policy(self):
         registries = self.registry_names()
         items = []
-        for policy in sorted(self.client.list_all("/replication/policies"), key=lambda p: p["name"]):
-            item = dict(name=policy["name"], description=policy.get("description") or "",
-                        dest_namespace=policy.get("dest_namespace") or "",
-                        override=bool(policy.get("override")), enabled=bool(policy.get("enabled")),
-                        replicate_deletion=bool(policy.get("replicate_deletion") or policy.get("deletion")))
-            src = (policy.get("src_registry") or {}).get("id")
-            dest = (policy.get("dest_registry") or {}).get("id")
-            if src:
-                item["src_registry"] = registries.get(src)
-            else:
-                item["dest_registry"] = registries.get(dest)
-            if policy.get("dest_namespace_replace_count") is not None:
-                item["dest_namespace_replace_count"] = policy["dest_namespace_replace_count"]
-            if policy.get("speed"):
-                item["speed"] = policy["speed"]
-            item["filters"] = [dict((k, v) for k, v in f.items() if k in ("type", "value", "decoration"))
-                               for f in policy.get("filters") or []]
-            trigger = policy.get("trigger") or {}
-            item["trigger"] = trigger.get("type") or "manual"
-            if item["trigger"] == "scheduled":
-                item["cron"] = (trigger.get("trigger_settings") or {}).get("cron")
-            items.append(item)
-        return items
+        return [self.replication_policy_item(policy, registries)
+                for policy in sorted(self.client.list_all("/replication/policies"), key=lambda p: p["name"])]
+
+    def replication_policy_item(self, policy, registries):
+        item = dict(name=policy["name"], description=policy.get("description") or "",
+                    dest_namespace=policy.get("dest_namespace") or "",
+                    override=bool(policy.get("override")), enabled=bool(policy.get("enabled")),
+                    replicate_deletion=bool(policy.get("replicate_deletion") or policy.get("deletion")))
+        src = (policy.get("src_registry") or {}).get("id")
+        dest = (policy.get("dest_registry") or {}).get("id")
+        if src:
+            item["src_registry"] = registries.get(src)
+        else:
+            item["dest_registry"] = registries.get(dest)
+        if policy.get("dest_namespace_replace_count") is not None:
+            item["dest_namespace_replace_count"] = policy["dest_namespace_replace_count"]
+        if policy.get("speed"):
+            item["speed"] = policy["speed"]
+        item["filters"] = [dict((k, v) for k, v in f.items() if k in ("type", "value", "decoration"))
+                           for f in policy.get("filters") or []]
+        trigger = policy.get("trigger") or {}
+        item["trigger"] = trigger.get("type") or "manual"
+        if item["trigger"] == "scheduled":
+            item["cron"] = (trigger.get("trigger_settings") or {}).get("cron")
+        return item
 
     def _schedule(self, path):
         body = self.client.get(path) or {}

@@ -387,10 +387,25 @@ class HarborResource(HarborAction):
 
 
 class HarborInfo(HarborAction):
-    """Base class of the ``*_info`` modules: declare ``module_args`` and ``gather()``, which returns the facts."""
+    """Base class of the ``*_info`` modules: declare ``module_args`` and ``gather()``, which returns the result keys.
+
+    The objects of a kind that a state module manages are returned in that module's option shape (``_export``'s
+    readers, the inverse of ``desired()``), so that an item fed back to the state module changes nothing; secrets
+    Harbor never returns are left out. What Harbor reports beyond the options (ids, times, counts, expiry) lives
+    under the separate key ``raw``: the same objects in Harbor's API shape, in the same order (``items()``).
+    Results are returned, never set as ``ansible_facts``.
+    """
+
+    #: the result key of the objects in option shape: the plural of the kind (``projects``)
+    items_key = None
 
     def execute(self):
         return dict(changed=False, **self.gather())
+
+    def items(self, pairs):
+        """The result of ``(options, api_object)`` pairs: ``{items_key: [options...], "raw": [api_object...]}``."""
+        pairs = list(pairs)
+        return {self.items_key: [options for options, _raw in pairs], "raw": [raw for _options, raw in pairs]}
 
     def gather(self):
         raise NotImplementedError

@@ -16,7 +16,9 @@ description:
   - With O(wait=true) the module waits until Harbor is reachable, accepts the credentials and reports every
     component healthy (a readiness check after an install or upgrade), and fails after O(wait_timeout) naming
     the unhealthy components.
-  - The result is also set as the fact C(harbor_health).
+  - Register the result; no fact is set (earlier releases set C(harbor_health)).
+  - A long wait is best split into short rounds in a loop, so that every round prints a line naming the
+    components still unhealthy (see the examples); one task waiting 600 seconds prints nothing until it ends.
 author:
   - harbor_ops maintainers (@harbor-ops)
 extends_documentation_fragment:
@@ -55,8 +57,23 @@ EXAMPLES = r"""
 
 - name: Report the components that are not healthy
   ansible.builtin.debug:
-    msg: "Unhealthy: {{ harbor_health.unhealthy | join(', ') }}"
-  when: not harbor_health.healthy
+    msg: "Unhealthy: {{ health.health.unhealthy | join(', ') }}"
+  when: not health.health.healthy
+
+- name: "Wait up to 600 seconds in rounds of 10, one line per round (core, jobservice: unhealthy (40 s of 600 s))"
+  harbor_ops.harbor.health_info:
+    url: https://registry.example.com
+    username: admin
+    password: "{{ vault_harbor_admin_password }}"
+    wait: true
+    wait_timeout: 10
+  loop: "{{ range(60) | list }}"
+  loop_control:
+    index_var: round
+    label: "{{ round_health.health.summary | default(round_health.msg) }} ({{ (round + 1) * 10 }} s of 600 s)"
+    break_when: round_health.health.healthy | default(false)
+  register: round_health
+  failed_when: false
 """
 
 RETURN = r"""
@@ -88,14 +105,12 @@ health:
       type: list
       elements: str
       sample: ["redis"]
-ansible_facts:
-  description: The same data as a fact.
-  returned: always
-  type: dict
-  contains:
-    harbor_health:
-      description: RV(health).
-      type: dict
+    summary:
+      description:
+        - One line for a person - the components that are not healthy, V(all 8 components healthy), or why
+          Harbor could not be read while it starts (with O(wait)).
+      type: str
+      sample: "core, jobservice: unhealthy"
 """
 
 from ansible_collections.harbor_ops.harbor.plugins.module_utils._api import HarborError, TlsError
@@ -103,17 +118,30 @@ from ansible_collections.harbor_ops.harbor.plugins.module_utils._jobs import che
 from ansible_collections.harbor_ops.harbor.plugins.module_utils._resource import HarborInfo
 
 
-def summarize(body):
+def summarize(body, error=None):
     body = body if isinstance(body, dict) else {}
     components = [c for c in body.get("components") or [] if isinstance(c, dict)]
     status = body.get("status") or "unknown"
-    return dict(
+    unhealthy = [c.get("name") for c in components if c.get("status") != "healthy"]
+    if error is not None:
+        summary = "Harbor not answering yet: %s" % error
+    elif unhealthy:
+        summary = "%s: unhealthy" % ", ".join(str(name) for name in unhealthy)
+    elif status == "healthy":
+        summary = "all %d components healthy" % len(components)
+    else:
+        summary = "status %s, no component reported" % status
+    health = dict(
         status=status,
         healthy=status == "healthy",
         components=components,
         component_status=dict((c.get("name"), c.get("status")) for c in components),
-        unhealthy=[c.get("name") for c in components if c.get("status") != "healthy"],
+        unhealthy=unhealthy,
+        summary=summary,
     )
+    if error is not None:
+        health["error"] = error
+    return health
 
 
 class HealthInfo(HarborInfo):
@@ -135,7 +163,7 @@ class HealthInfo(HarborInfo):
         except HarborError as exc:
             if (exc.status is not None and exc.status < 500) or isinstance(exc, TlsError):
                 raise  # wrong credentials, an untrusted certificate, ...: waiting does not help
-            return dict(summarize({}), error=exc.message)
+            return summarize({}, error=exc.message)
 
     def gather(self):
         if not self.params["wait"]:
@@ -151,7 +179,7 @@ class HealthInfo(HarborInfo):
                         if c.get("status") != "healthy") or "none reported"
                 self.fail("Harbor at %s is not healthy after %d seconds (wait_timeout): %s"
                           % (self.client.base_url, self.params["wait_timeout"], problem), health=health)
-        return dict(health=health, ansible_facts=dict(harbor_health=health))
+        return dict(health=health)
 
 
 def main():

@@ -11,6 +11,8 @@ short_description: Read Harbor projects
 version_added: 0.1.0
 description:
   - Return one Harbor project by name, or every project visible to the user, optionally filtered.
+  - Each project is returned in the option shape of M(harbor_ops.harbor.project) (RV(projects)), so that it can be
+    fed back to that module unchanged; Harbor's own objects, with ids, owner and counts, are in RV(raw).
 author:
   - harbor_ops maintainers (@harbor-ops)
 extends_documentation_fragment:
@@ -44,7 +46,14 @@ EXAMPLES = r"""
 
 - name: Fail when production is public
   ansible.builtin.assert:
-    that: production.projects[0].metadata.public == "false"
+    that: not production.projects[0].public
+
+- name: Apply a project read from another Harbor to this one, unchanged
+  harbor_ops.harbor.project:
+    url: https://registry-dr.example.com
+    username: admin
+    password: "{{ vault_harbor_dr_admin_password }}"
+  args: "{{ production.projects[0] }}"
 
 - name: All public projects
   harbor_ops.harbor.project_info:
@@ -57,7 +66,21 @@ EXAMPLES = r"""
 
 RETURN = r"""
 projects:
-  description: The matching projects as Harbor returns them. Metadata values are strings, as in Harbor's API.
+  description:
+    - The matching projects in the option shape of M(harbor_ops.harbor.project) (C(name), C(public), C(auto_scan),
+      C(prevent_vul), C(severity), C(storage_quota), C(proxy_cache_registry), ...), only what the project sets.
+  returned: always
+  type: list
+  elements: dict
+  sample:
+    - name: production
+      public: false
+      auto_scan: true
+      prevent_vul: true
+      severity: high
+      storage_quota: 500GB
+raw:
+  description: The same projects, in the same order, as Harbor returns them (ids, owner, counts; metadata values are strings).
   returned: always
   type: list
   elements: dict
@@ -66,17 +89,18 @@ projects:
       name: production
       owner_name: admin
       repo_count: 3
-      registry_id: null
       metadata:
         public: "false"
         auto_scan: "true"
 """
 
+from ansible_collections.harbor_ops.harbor.plugins.module_utils._export import Exporter
 from ansible_collections.harbor_ops.harbor.plugins.module_utils._resource import HarborInfo
 from ansible_collections.harbor_ops.harbor.plugins.module_utils._validate import check_name
 
 
 class ProjectInfo(HarborInfo):
+    items_key = "projects"
     module_args = dict(
         name=dict(type="str", aliases=["project_name"]),
         public=dict(type="bool"),
@@ -97,7 +121,9 @@ class ProjectInfo(HarborInfo):
         projects = [p for p in found
                     if (public is None or p.get("metadata", {}).get("public") == ("true" if public else "false"))
                     and (owner is None or p.get("owner_name") == owner)]
-        return dict(projects=projects)
+        reader = Exporter(self.client, vault_prefix=None)
+        registries = reader.registry_names() if any(p.get("registry_id") for p in projects) else {}
+        return self.items((reader.project_item(p, registries), p) for p in projects)
 
 
 def main():

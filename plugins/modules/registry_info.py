@@ -56,7 +56,23 @@ EXAMPLES = r"""
 
 RETURN = r"""
 registries:
-  description: The matching endpoints as Harbor returns them, the access secret masked.
+  description:
+    - The matching endpoints in the option shape of M(harbor_ops.harbor.registry) (C(name), C(type), C(endpoint_url),
+      C(description), C(insecure), C(credential_type), C(access_key)), to be fed back to that module unchanged.
+    - The access secret is left out (Harbor never returns it).
+  returned: always
+  type: list
+  elements: dict
+  sample:
+    - name: aws-ecr-us-east-1
+      type: aws-ecr
+      endpoint_url: https://123456789.dkr.ecr.us-east-1.amazonaws.com
+      description: ""
+      insecure: false
+      credential_type: basic
+      access_key: AKIAIOSFODNN7EXAMPLE
+raw:
+  description: The same endpoints, in the same order, as Harbor returns them (id, status, times), the access secret masked.
   returned: always
   type: list
   elements: dict
@@ -76,12 +92,14 @@ registries:
 
 from ansible_collections.harbor_ops.harbor.plugins.module_utils import _shapes as shapes
 from ansible_collections.harbor_ops.harbor.plugins.module_utils._api import exact_query
+from ansible_collections.harbor_ops.harbor.plugins.module_utils._export import Exporter
 from ansible_collections.harbor_ops.harbor.plugins.module_utils._resource import HarborInfo, mask
 from ansible_collections.harbor_ops.harbor.plugins.module_utils._resources.registry import ADAPTER_TYPES
 from ansible_collections.harbor_ops.harbor.plugins.module_utils._validate import shown
 
 
 class RegistryInfo(HarborInfo):
+    items_key = "registries"
     returned_shape = shapes.REGISTRY
     module_args = dict(
         name=dict(type="str"),
@@ -101,9 +119,9 @@ class RegistryInfo(HarborInfo):
             found = [registry] if registry else []
         else:
             found = list(self.client.paginate("/registries", params=exact_query(kind, key="type") if kind else None))
-        registries = [mask(self.complete(r), ("access_secret",)) for r in found
-                      if kind is None or r.get("type") == kind]
-        return dict(registries=registries)
+        reader = Exporter(self.client, vault_prefix=None)
+        return self.items((reader.registry_item(r), mask(self.complete(r), ("access_secret",))) for r in found
+                          if kind is None or r.get("type") == kind)
 
 
 def main():

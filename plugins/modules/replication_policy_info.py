@@ -41,7 +41,7 @@ EXAMPLES = r"""
 
 - name: Fail when it is disabled
   ansible.builtin.assert:
-    that: ecr_sync.policies[0].enabled
+    that: ecr_sync.replication_policies[0].enabled
 
 - name: Every push policy and where it pushes to
   harbor_ops.harbor.replication_policy_info:
@@ -53,64 +53,48 @@ EXAMPLES = r"""
 - name: Show them
   ansible.builtin.debug:
     msg: "{{ item.name }} -> {{ item.dest_registry }}"
-  loop: "{{ all_policies.policies | selectattr('dest_registry') }}"
+  loop: "{{ all_policies.replication_policies | selectattr('dest_registry') }}"
 """
 
 RETURN = r"""
-policies:
-  description: The matching policies as Harbor returns them, with the registries by name (V(null) = this Harbor).
+replication_policies:
+  description:
+    - The matching policies in the option shape of M(harbor_ops.harbor.replication_policy), registries by name, to be
+      fed back to that module unchanged. Before this release the list was called C(policies) and held Harbor's objects
+      (now RV(raw)).
   returned: always
   type: list
   elements: dict
-  contains:
-    id:
-      description: Policy id.
-      type: int
-    name:
-      description: Policy name.
-      type: str
-    src_registry:
-      description: Name of the source registry endpoint, V(null) for a push policy (the source is this Harbor).
-      type: str
-    dest_registry:
-      description: Name of the destination registry endpoint, V(null) for a pull policy.
-      type: str
-    dest_namespace:
-      description: Destination namespace.
-      type: str
-    dest_namespace_replace_count:
-      description: Path components replaced by the destination namespace (V(-1) all but the last).
-      type: int
-    filters:
-      description: Filters.
-      type: list
-      elements: dict
-    trigger:
-      description: Trigger type and, for a scheduled one, its cron.
-      type: dict
-    enabled:
-      description: Whether the policy runs.
-      type: bool
-    replicate_deletion:
-      description: Whether deletions are replicated.
-      type: bool
+  sample:
+    - name: sync-to-ecr
+      description: ""
+      dest_registry: aws-ecr-us-east-1
+      dest_namespace: production
+      dest_namespace_replace_count: 1
+      filters: [{"type": "name", "value": "production/**"}, {"type": "tag", "value": "v*", "decoration": "matches"}]
+      trigger: event_based
+      enabled: true
+      override: true
+      replicate_deletion: false
+raw:
+  description:
+    - The same policies, in the same order, as Harbor returns them (id, times, C(trigger) as an object), with
+      C(src_registry) and C(dest_registry) as names (V(null) = this Harbor).
+  returned: always
+  type: list
+  elements: dict
   sample:
     - id: 5
       name: sync-to-ecr
       src_registry: null
       dest_registry: aws-ecr-us-east-1
       dest_namespace: production
-      dest_namespace_replace_count: 1
-      filters: [{"type": "name", "value": "production/**"}, {"type": "tag", "value": "v*", "decoration": "matches"}]
       trigger: {"type": "event_based", "trigger_settings": {"cron": ""}}
       enabled: true
-      override: true
-      replicate_deletion: false
-      deletion: false
-      speed: 0
 """
 
 from ansible_collections.harbor_ops.harbor.plugins.module_utils._api import exact_query
+from ansible_collections.harbor_ops.harbor.plugins.module_utils._export import Exporter
 from ansible_collections.harbor_ops.harbor.plugins.module_utils import _shapes as shapes
 from ansible_collections.harbor_ops.harbor.plugins.module_utils._resource import HarborInfo
 
@@ -125,6 +109,7 @@ def readable(policy):
 
 
 class ReplicationPolicyInfo(HarborInfo):
+    items_key = "replication_policies"
     returned_shape = shapes.REPLICATION_POLICY
     module_args = dict(
         name=dict(type="str"),
@@ -137,7 +122,10 @@ class ReplicationPolicyInfo(HarborInfo):
             found = [policy] if policy else []
         else:
             found = list(self.client.paginate("/replication/policies"))
-        return dict(policies=[readable(self.complete(policy)) for policy in found])
+        reader = Exporter(self.client, vault_prefix=None)
+        registries = reader.registry_names() if found else {}
+        return self.items((reader.replication_policy_item(policy, registries), readable(self.complete(policy)))
+                          for policy in found)
 
 
 def main():

@@ -48,43 +48,45 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
-policy:
-  description: The policy in the form of M(harbor_ops.harbor.retention_policy)'s options; empty when the project has none.
+retention_policy:
+  description:
+    - The policy in the option shape of M(harbor_ops.harbor.retention_policy) (C(project), C(rules), C(schedule)), to be
+      fed back to that module unchanged; empty when the project has none. Before this release it was called C(policy).
   returned: always
   type: dict
   contains:
-    id:
-      description: Policy id.
-      type: int
-      sample: 7
     project:
       description: Project name.
       type: str
       sample: production
-    project_id:
-      description: Project id (the policy's scope).
-      type: int
-      sample: 12
     schedule:
       description: 6-field cron of the scheduled runs; empty for manual runs only.
       type: str
       sample: "0 0 3 * * *"
     rules:
       description:
-        - The rules in priority order. C(count) or C(days) is set for the templates that take it; C(params) is
-          Harbor's raw parameter map.
+        - The rules in priority order, as the module's O(harbor_ops.harbor.retention_policy#module:rules) take them;
+          keys with the module's default value are left out.
       type: list
       elements: dict
       sample:
         - template: latestPushedK
           count: 10
-          params: {latestPushedK: 10}
           tags: "v*"
-          tag_decoration: matches
-          untagged: true
-          repositories: "**"
-          repository_decoration: matches
-          disabled: false
+raw:
+  description:
+    - The same policy read back readably with what Harbor adds (C(id), C(project_id), each rule with its C(params) and
+      every selector); empty when the project has none.
+  returned: always
+  type: dict
+  sample:
+    id: 7
+    project: production
+    project_id: 12
+    schedule: "0 0 3 * * *"
+    rules:
+      - {template: latestPushedK, count: 10, params: {latestPushedK: 10}, tags: "v*", tag_decoration: matches,
+         untagged: true, repositories: "**", repository_decoration: matches, disabled: false}
 executions:
   description: The most recent executions, newest first, as Harbor lists them.
   returned: always
@@ -95,6 +97,7 @@ executions:
        start_time: "2026-01-02T03:00:00Z", end_time: "2026-01-02T03:00:04Z"}
 """
 
+from ansible_collections.harbor_ops.harbor.plugins.module_utils._export import Exporter
 from ansible_collections.harbor_ops.harbor.plugins.module_utils._resource import HarborInfo
 from ansible_collections.harbor_ops.harbor.plugins.module_utils._tag_rules import (
     get_retention_policy,
@@ -119,7 +122,7 @@ class RetentionPolicyInfo(HarborInfo):
         project = self.client.require_project(self.params["project"])
         policy, _stale = get_retention_policy(self.client, project)
         if policy is None:
-            return dict(policy={}, executions=[])
+            return dict(retention_policy={}, raw={}, executions=[])
         readable = dict(id=policy.get("id"), project=project["name"], project_id=project["project_id"],
                         schedule=schedule_of(policy), rules=[readable_retention_rule(r) for r in policy.get("rules") or []])
         executions = []
@@ -127,7 +130,8 @@ class RetentionPolicyInfo(HarborInfo):
             executions = self.client.get("/retentions/%d/executions" % policy["id"],
                                          params=dict(page=1, page_size=self.params["executions"])) or []
             executions = sorted(executions, key=lambda e: e.get("id") or 0, reverse=True)
-        return dict(policy=readable, executions=executions)
+        options = Exporter(self.client, vault_prefix=None).retention_policy_item(project, policy)
+        return dict(retention_policy=options, raw=readable, executions=executions)
 
 
 def main():

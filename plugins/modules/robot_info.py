@@ -61,7 +61,7 @@ EXAMPLES = r"""
 - name: Fail when a production robot expires within 30 days
   ansible.builtin.assert:
     that: >-
-      production_robots.robots | rejectattr('disable') | selectattr('days_left', 'number')
+      production_robots.raw | rejectattr('disable') | selectattr('days_left', 'number')
       | selectattr('days_left', '<', 30) | list | length == 0
 
 - name: The CI robot, by the name the pipelines log in with
@@ -82,8 +82,27 @@ EXAMPLES = r"""
 
 RETURN = r"""
 robots:
-  description: The matching robots as Harbor returns them (without secrets), permissions in a canonical order, plus
-    their expiry in readable form.
+  description:
+    - The matching robots in the option shape of M(harbor_ops.harbor.robot) (C(name) without prefix, C(project) for a
+      project robot, C(description), C(duration), C(disable), C(permissions) as readable access lists), to be fed back
+      to that module unchanged; no secret.
+    - A legacy (robot API v1) robot or one with deny rules cannot be expressed in those options; it has only its
+      C(name) (and C(project)), and RV(raw) describes it.
+  returned: always
+  type: list
+  elements: dict
+  sample:
+    - name: ci-robot
+      project: production
+      description: CI/CD pipeline robot account
+      duration: 365
+      disable: false
+      permissions:
+        - access:
+            - {resource: repository, actions: [pull, push]}
+raw:
+  description: The same robots, in the same order, as Harbor returns them (without secrets), permissions in a canonical
+    order, plus their expiry in readable form.
   returned: always
   type: list
   elements: dict
@@ -142,6 +161,7 @@ robots:
 """
 
 from ansible_collections.harbor_ops.harbor.plugins.module_utils import _shapes as shapes
+from ansible_collections.harbor_ops.harbor.plugins.module_utils._export import Exporter
 from ansible_collections.harbor_ops.harbor.plugins.module_utils._resource import HarborInfo
 from ansible_collections.harbor_ops.harbor.plugins.module_utils._robot import (
     DEFAULT_PREFIX,
@@ -155,6 +175,7 @@ from ansible_collections.harbor_ops.harbor.plugins.module_utils._validate import
 
 
 class RobotInfo(HarborInfo):
+    items_key = "robots"
     returned_shape = shapes.ROBOT
     module_args = dict(
         project=dict(type="str"),
@@ -183,20 +204,25 @@ class RobotInfo(HarborInfo):
         return check_name(self.project) if self.project is not None else None
 
     def gather(self):
-        project_id = None
+        project_id = project_name = None
         if self.project is not None:
             project = self.client.require_project(self.project)
-            project_id = project["project_id"]
+            project_id, project_name = project["project_id"], project["name"]
+        reader = Exporter(self.client, vault_prefix=None)
         robots = []
         for item in list_robots(self.client, project_id):
             if self.wanted is not None and item.get("name") != self.wanted.full:
                 continue
             item["permissions"] = canonical(item.get("permissions"))
-            robots.append(with_expiry(self.complete(item)))
+            options = reader.robot_item(item, project_name)
+            if options is None:  # legacy or deny rules: not expressible in the robot module's options
+                options = dict(name=item.get("name"), project=project_name) if project_name else dict(
+                    name=item.get("name"))
+            robots.append((options, with_expiry(self.complete(item))))
             warning = expiry_warning(item, self.params["expiry_warning_days"])
             if warning:
                 self.module.warn(warning)
-        return dict(robots=robots)
+        return self.items(robots)
 
 
 def main():

@@ -13,8 +13,8 @@ description:
   - Return Harbor's general information (C(GET /systeminfo)) as an authenticated caller sees it - the version,
     also parsed for version checks, the authentication mode, the storage provider, the registry URL, the
     read-only flag, and more.
-  - The same data is set as the fact C(harbor_system_info), so that roles and playbooks can branch on the
-    version (C(harbor_system_info.version is version('2.13', '>='))).
+  - Register the result to branch on the version (C(harbor.system_info.version is version('2.13', '>='))).
+    No fact is set (earlier releases set C(harbor_system_info)); module results are returned, not C(ansible_facts).
 author:
   - harbor_ops maintainers (@harbor-ops)
 extends_documentation_fragment:
@@ -34,6 +34,7 @@ EXAMPLES = r"""
     url: https://registry.example.com
     username: admin
     password: "{{ vault_harbor_admin_password }}"
+  register: harbor
 
 - name: Use event names for the audit-log purge only where Harbor has them
   harbor_ops.harbor.purge_audit:
@@ -43,11 +44,11 @@ EXAMPLES = r"""
     schedule: Daily
     retention_hours: 720
     event_types: "{{ ['create_artifact', 'delete_artifact', 'pull_artifact', 'login_user']
-                     if harbor_system_info.version is version('2.13', '>=') else ['create', 'delete', 'pull'] }}"
+                     if harbor.system_info.version is version('2.13', '>=') else ['create', 'delete', 'pull'] }}"
 
 - name: Refuse to go on when Harbor is read-only
   ansible.builtin.assert:
-    that: not harbor_system_info.read_only
+    that: not harbor.system_info.read_only
 """
 
 RETURN = r"""
@@ -114,14 +115,6 @@ system_info:
       description: The URL the module talked to.
       type: str
       sample: https://registry.example.com
-ansible_facts:
-  description: The same data as a fact.
-  returned: always
-  type: dict
-  contains:
-    harbor_system_info:
-      description: RV(system_info).
-      type: dict
 """
 
 from ansible_collections.harbor_ops.harbor.plugins.module_utils._resource import HarborInfo, version_text
@@ -139,7 +132,7 @@ class SystemInfo(HarborInfo):
             storage_provider=info.get("registry_storage_provider_name"),
             url=self.client.base_url,
         )
-        return dict(system_info=info, ansible_facts=dict(harbor_system_info=info))
+        return dict(system_info=info)
 
 
 def main():

@@ -54,7 +54,20 @@ EXAMPLES = r"""
 
 RETURN = r"""
 users:
-  description: The matching users as Harbor returns them, without passwords.
+  description:
+    - The matching users in the option shape of M(harbor_ops.harbor.user) (C(name), C(email), C(realname), C(comment),
+      C(sysadmin)), to be fed back to that module unchanged; no password (Harbor never returns it).
+  returned: always
+  type: list
+  elements: dict
+  sample:
+    - name: alice
+      email: alice@example.com
+      realname: Alice Example
+      comment: ""
+      sysadmin: false
+raw:
+  description: The same users, in the same order, as Harbor returns them (id, times), without passwords.
   returned: always
   type: list
   elements: dict
@@ -69,11 +82,13 @@ users:
 """
 
 from ansible_collections.harbor_ops.harbor.plugins.module_utils import _shapes as shapes
+from ansible_collections.harbor_ops.harbor.plugins.module_utils._export import Exporter
 from ansible_collections.harbor_ops.harbor.plugins.module_utils._resource import HarborInfo
 from ansible_collections.harbor_ops.harbor.plugins.module_utils._validate import check_username
 
 
 class UserInfo(HarborInfo):
+    items_key = "users"
     returned_shape = shapes.USER
     module_args = dict(
         name=dict(type="str"),
@@ -90,8 +105,9 @@ class UserInfo(HarborInfo):
         else:
             found = list(self.client.paginate("/users", params=dict(sort="username")))
         sysadmin = self.params["sysadmin"]
-        return dict(users=[self.complete(u) for u in found
-                           if sysadmin is None or bool(u.get("sysadmin_flag")) == sysadmin])
+        reader = Exporter(self.client, vault_prefix=None)
+        return self.items((reader.user_item(u), self.complete(u)) for u in found
+                          if sysadmin is None or bool(u.get("sysadmin_flag")) == sysadmin)
 
 
 def main():

@@ -45,7 +45,22 @@ EXAMPLES = r"""
 
 RETURN = r"""
 webhook_policies:
-  description: The policies as Harbor returns them, with C(auth_header) masked.
+  description:
+    - The policies in the option shape of M(harbor_ops.harbor.webhook_policy) (C(project), C(name), C(description),
+      C(enabled), C(event_types), C(targets)), to be fed back to that module unchanged.
+    - A target's C(auth_header) is left out (Harbor does not give it back readably).
+  returned: always
+  type: list
+  elements: dict
+  sample:
+    - project: production
+      name: slack-scan-alerts
+      description: ""
+      enabled: true
+      event_types: [SCANNING_COMPLETED, SCANNING_FAILED]
+      targets: [{type: slack, address: "https://hooks.slack.com/services/T000/B000/XXXX", skip_cert_verify: false}]
+raw:
+  description: The same policies, in the same order, as Harbor returns them (ids, creator, times), C(auth_header) masked.
   returned: always
   type: list
   elements: dict
@@ -64,11 +79,13 @@ webhook_policies:
 
 from ansible_collections.harbor_ops.harbor.plugins.module_utils import _shapes as shapes
 from ansible_collections.harbor_ops.harbor.plugins.module_utils._api import PROJECT_NAME_HEADER, quote_path
+from ansible_collections.harbor_ops.harbor.plugins.module_utils._export import Exporter
 from ansible_collections.harbor_ops.harbor.plugins.module_utils._resource import HarborInfo, mask
 from ansible_collections.harbor_ops.harbor.plugins.module_utils._validate import check_name
 
 
 class WebhookPolicyInfo(HarborInfo):
+    items_key = "webhook_policies"
     returned_shape = shapes.WEBHOOK_POLICY
     module_args = dict(
         project=dict(type="str", required=True),
@@ -83,7 +100,9 @@ class WebhookPolicyInfo(HarborInfo):
         path = "/projects/%s/webhook/policies" % quote_path(project["name"])
         policies = [p for p in self.client.paginate(path, headers=PROJECT_NAME_HEADER)
                     if self.params["name"] is None or p.get("name") == self.params["name"]]
-        return dict(webhook_policies=mask([self.complete(p) for p in policies], ("auth_header",)))
+        reader = Exporter(self.client, vault_prefix=None)
+        return self.items((reader.webhook_policy_item(project, p), mask(self.complete(p), ("auth_header",)))
+                          for p in policies)
 
 
 def main():

@@ -368,3 +368,16 @@ def test_system_volumes_measure_the_registry_storage(harbor, image):
     stat = os.statvfs(harbor.registry.distribution.storage)
     storage = api(harbor, "/systeminfo/volumes").json()["storage"][0]
     assert storage["total"] == stat.f_blocks * stat.f_bsize and 0 < storage["free"] <= storage["total"]
+
+
+def test_a_manifest_head_carries_its_content_type_and_digest(harbor, image):
+    """Docker pulls by tag with a HEAD of the manifest first and refuses an answer without Content-Type."""
+    source, digest = image("v1")
+    assert push(harbor, source, "library/app:v1").returncode == 0
+    token = requests.get(harbor.url + "/service/token", auth=ADMIN, timeout=10, params={
+        "service": "harbor-registry", "scope": "repository:library/app:pull"}).json()["token"]
+    head = requests.head(harbor.url + "/v2/library/app/manifests/v1", timeout=10, headers={
+        "Authorization": "Bearer " + token, "Accept": "application/vnd.oci.image.manifest.v1+json"})
+    assert head.status_code == 200
+    assert head.headers["Content-Type"] == "application/vnd.oci.image.manifest.v1+json"
+    assert head.headers["Docker-Content-Digest"] == digest and int(head.headers["Content-Length"]) > 0

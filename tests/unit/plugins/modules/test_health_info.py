@@ -43,7 +43,8 @@ def test_healthy(run_module, harbor):
     assert result["health"]["healthy"] is True and result["health"]["unhealthy"] == []
     assert result["health"]["component_status"]["trivy"] == "healthy"
     assert [c["name"] for c in result["health"]["components"]] == list(NAMES)
-    assert result["ansible_facts"] == {"harbor_health": result["health"]}
+    assert "ansible_facts" not in result  # a result, not a fact (module guidelines for *_info)
+    assert result["health"]["summary"] == "all 8 components healthy"
 
 
 def test_unhealthy_is_read_from_the_body_of_a_200(run_module, harbor):
@@ -53,6 +54,14 @@ def test_unhealthy_is_read_from_the_body_of_a_200(run_module, harbor):
     assert "failed" not in result
     assert result["health"]["status"] == "unhealthy" and result["health"]["healthy"] is False
     assert result["health"]["unhealthy"] == ["redis"]
+    assert result["health"]["summary"] == "redis: unhealthy"
+
+
+def test_summary_names_every_unhealthy_component_in_order(run_module, harbor):
+    harbor.systeminfo()
+    harbor.get(API + "/health", json=health(core="starting", jobservice="starting"))
+    result = run_module(health_info, {})
+    assert result["health"]["summary"] == "core, jobservice: unhealthy"
 
 
 def test_wait_until_healthy(run_module, harbor, clock):
@@ -72,6 +81,7 @@ def test_wait_fails_naming_the_unhealthy_components(run_module, harbor, clock):
     assert result["msg"] == ("Harbor at https://harbor.test is not healthy after 60 seconds (wait_timeout): "
                              "unhealthy components: redis (dial tcp: connection refused), trivy (timeout)")
     assert result["health"]["unhealthy"] == ["redis", "trivy"]
+    assert result["health"]["summary"] == "redis, trivy: unhealthy"  # the line a loop of short waits shows
 
 
 def test_wait_while_harbor_is_still_starting(run_module, harbor, clock):
@@ -91,6 +101,7 @@ def test_wait_reports_an_unreachable_harbor(run_module, harbor, clock):
     assert result["failed"] is True
     assert "is not healthy after 10 seconds (wait_timeout): Harbor is not reachable: cannot reach Harbor" \
         in result["msg"]
+    assert result["health"]["summary"].startswith("Harbor not answering yet: cannot reach Harbor")
 
 
 def test_wrong_credentials_fail_at_once_even_when_waiting(run_module, harbor, clock):

@@ -31,8 +31,12 @@ def test_one_endpoint_by_exact_name(run_module, harbor, remote):
 
 def test_the_secret_is_never_returned(run_module, harbor, remote):
     result = run_module(registry_info, {})
-    hub = [r for r in result["registries"] if r["name"] == "docker-hub"][0]
+    hub = [r for r in result["raw"] if r["name"] == "docker-hub"][0]
     assert hub["credential"] == {"type": "basic", "access_key": "ci-bot", "access_secret": "********"}
+    # the option shape of the registry module: no access_secret at all (Harbor never returns it)
+    options = [r for r in result["registries"] if r["name"] == "docker-hub"][0]
+    assert options["credential_type"] == "basic" and options["access_key"] == "ci-bot"
+    assert "access_secret" not in options and "credential" not in options and "id" not in options
     assert SECRET not in str(result)
 
 

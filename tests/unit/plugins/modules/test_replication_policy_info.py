@@ -28,16 +28,20 @@ def remote(harbor):
 def test_one_policy_by_exact_name_with_registries_by_name(run_module, harbor, remote):
     result = run_module(replication_policy_info, dict(name="sync-to-ecr"))
     assert result["changed"] is False
-    [policy] = result["policies"]
+    [policy] = result["raw"]
     assert policy["name"] == "sync-to-ecr"
     assert policy["src_registry"] is None and policy["dest_registry"] == "aws-ecr-us-east-1"
     assert policy["filters"] == [{"type": "name", "value": "production/**"}]
     assert SECRET not in str(result) and "AKIAIOSFODNN7EXAMPLE" not in str(result)
+    # the option shape of replication_policy: registry by name, trigger as its type, no id
+    [options] = result["replication_policies"]
+    assert options["dest_registry"] == "aws-ecr-us-east-1" and "src_registry" not in options
+    assert isinstance(options["trigger"], str) and "id" not in options
 
 
 def test_all_policies(run_module, harbor, remote):
     result = run_module(replication_policy_info, {})
-    by_name = dict((p["name"], p) for p in result["policies"])
+    by_name = dict((p["name"], p) for p in result["raw"])
     assert sorted(by_name) == ["dockerhub-base", "sync-to-ecr", "sync-to-ecr-old"]
     assert by_name["dockerhub-base"]["src_registry"] == "docker-hub"
     assert by_name["dockerhub-base"]["dest_registry"] is None
@@ -45,5 +49,5 @@ def test_all_policies(run_module, harbor, remote):
 
 
 def test_missing_policy_gives_an_empty_list(run_module, harbor, remote):
-    assert run_module(replication_policy_info, dict(name="nope"))["policies"] == []
+    assert run_module(replication_policy_info, dict(name="nope"))["replication_policies"] == []
     assert harbor.writes() == []

@@ -25,7 +25,7 @@ def test_policy_in_readable_form_with_executions(run_module, harbor, policies):
     policies.add_execution(policy_id, ["Running"], [])
     result = run_module(retention_policy_info, dict(project="production", executions=5))
     assert result["changed"] is False and harbor.writes() == []
-    assert result["policy"] == {
+    assert result["raw"] == {
         "id": policy_id, "project": "production", "project_id": policies.projects["production"]["project_id"],
         "schedule": "0 0 3 * * *",
         "rules": [
@@ -46,20 +46,20 @@ def test_wrong_parameter_key_is_shown_raw(run_module, harbor, policies):
     rule = dict(SEED_API_RULES[1], params={"days": 7})
     policies.add_retention("production", [rule])
     result = run_module(retention_policy_info, dict(project="production", executions=0))
-    assert result["policy"]["rules"][0]["params"] == {"days": 7}
-    assert "days" not in result["policy"]["rules"][0]
+    assert result["raw"]["rules"][0]["params"] == {"days": 7}
+    assert "days" not in result["raw"]["rules"][0]
     assert not [c for c in harbor.calls if "/executions" in c.request.path_url]
 
 
 def test_project_without_policy(run_module, harbor, policies):
     result = run_module(retention_policy_info, dict(project="production"))
-    assert result["policy"] == {} and result["executions"] == []
+    assert result["raw"] == {} and result["executions"] == []
 
 
 def test_stale_link_means_no_policy(run_module, harbor, policies):
     policies.projects["production"]["metadata"]["retention_id"] = "41"
     result = run_module(retention_policy_info, dict(project="production"))
-    assert result["policy"] == {}
+    assert result["raw"] == {}
 
 
 def test_missing_project_fails(run_module, harbor, policies):

@@ -29,17 +29,17 @@ def robots(harbor):
 
 
 def names(result):
-    return [r["name"] for r in result["robots"]]
+    return [r["name"] for r in result["raw"]]
 
 
 def test_project_robots_with_expiry_and_warnings(run_module, harbor, robots):
     result = run_module(robot_info, dict(project="production"))
     assert result["changed"] is False
     assert names(result) == ["robot$production+ci", "robot$production+nightly", "robot$production+paused"]
-    ci = result["robots"][0]
+    ci = result["raw"][0]
     assert ci["permissions"] == CI_PERMISSIONS  # canonical order
     assert ci["days_left"] == 364 and ci["expires_at_iso"].endswith("Z")
-    assert result["robots"][1]["days_left"] == 4
+    assert result["raw"][1]["days_left"] == 4
     warnings = warnings_of(result)
     assert len(warnings) == 1 and "robot$production+nightly expires on" in warnings[0]
     listing = [c for c in harbor.calls if "/robots" in c.request.url]
@@ -50,7 +50,7 @@ def test_project_robots_with_expiry_and_warnings(run_module, harbor, robots):
 def test_system_robots(run_module, harbor, robots):
     result = run_module(robot_info, dict())
     assert names(result) == ["robot$ci", "robot$old"]
-    assert result["robots"][1]["days_left"] == -3  # whole days, rounded down: negative once expired
+    assert result["raw"][1]["days_left"] == -3  # whole days, rounded down: negative once expired
     assert [w for w in warnings_of(result) if "robot$old expired on" in w]
 
 
@@ -74,7 +74,7 @@ def test_filter_by_name(run_module, harbor, robots, args, expected):
 
 def test_never_expiring_robot(run_module, harbor, robots):
     result = run_module(robot_info, dict(name="robot$staging+ci"))
-    assert result["robots"][0]["days_left"] is None and result["robots"][0]["expires_at_iso"] is None
+    assert result["raw"][0]["days_left"] is None and result["raw"][0]["expires_at_iso"] is None
 
 
 def test_project_that_does_not_exist(run_module, harbor, robots):

@@ -21,8 +21,8 @@ def users(harbor):
 def test_one_user_by_exact_name(run_module, harbor, users):
     result = run_module(user_info, dict(name="alice"))
     assert result["changed"] is False
-    assert [u["username"] for u in result["users"]] == ["alice"]
-    assert "password" not in result["users"][0]
+    assert [u["username"] for u in result["raw"]] == ["alice"]
+    assert "password" not in result["raw"][0]
 
 
 def test_missing_user_gives_an_empty_list(run_module, harbor, users):
@@ -31,13 +31,13 @@ def test_missing_user_gives_an_empty_list(run_module, harbor, users):
 
 def test_all_users(run_module, harbor, users):
     result = run_module(user_info, {})
-    assert [u["username"] for u in result["users"]] == ["admin", "alice", "alice-ops"]
+    assert [u["username"] for u in result["raw"]] == ["admin", "alice", "alice-ops"]
     assert harbor.writes() == []
 
 
 def test_sysadmins_only(run_module, harbor, users):
     result = run_module(user_info, dict(sysadmin=True))
-    assert [u["username"] for u in result["users"]] == ["admin", "alice-ops"]
+    assert [u["username"] for u in result["raw"]] == ["admin", "alice-ops"]
 
 
 def test_bad_name_fails_before_any_request(run_module, harbor):
