@@ -277,7 +277,10 @@ def check_failure(result, expected, harbor):
     assert isinstance(msg, str) and msg.strip(), result
     assert "exception" not in result and "Traceback" not in msg, result
     assert len(msg) < MAX_MESSAGE, (len(msg), msg[:1000])  # a huge value is cut
-    assert any(word in msg for word in expected), (expected, msg[:1000])
+    # ansible-core 2.21 logs the arguments to syslog before the module sees them: a NUL character in any of them
+    # stops the module there, with ansible-core's own clear message (still no request)
+    stopped_by_core = msg.startswith("Failed to log to syslog (embedded null character)")
+    assert stopped_by_core or any(word in msg for word in expected), (expected, msg[:1000])
     assert len(harbor.calls) == 0, [call.request.url for call in harbor.calls]
 
 
