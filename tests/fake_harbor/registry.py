@@ -1,11 +1,17 @@
 """The registry protocol: ``/v2/`` and ``/service/token``, served through a real CNCF distribution registry.
 
-Harbor stores images in the distribution registry behind its core; the fake does the same. It starts
-Debian's ``docker-registry`` (distribution 2.8) on loopback with filesystem storage in a temp dir, and its
-front (this module) plays Harbor core's part:
+Harbor stores images in the distribution registry behind its core; the fake does the same. By default it starts
+Debian's ``docker-registry`` (distribution 2.8) on loopback with filesystem storage in a temp dir
+(``FakeHarbor(registry=True)``); ``FakeHarbor(registry=Distribution.external("127.0.0.1:5000", config=...,
+storage=...))`` uses a distribution that is already running at that address instead (the stand-in Harbor's
+``registry`` container, tests/hosts/harbor-bundle): the fake neither starts nor stops it, ``reset()`` empties
+its storage directory in place, and the garbage collector runs ``docker-registry garbage-collect <config>``
+while it keeps running (no config: GC frees nothing). Its front (this module) plays Harbor core's part:
 
 * token auth as Docker clients expect it: ``GET /v2/`` without a token answers 401 with
-  ``WWW-Authenticate: Bearer realm="<url>/service/token",service="harbor-registry"``; the token service
+  ``WWW-Authenticate: Bearer realm="<external URL>/service/token",service="harbor-registry"`` (Harbor's
+  EXT_ENDPOINT: ``state.options.external_url``, the fake's own URL unless set); tokens live in the state
+  (``state.registry_tokens``), so they survive wherever the state does (Harbor's are signed JWTs); the token service
   grants, out of the requested ``repository:<project>/<repo>:pull,push,delete`` scopes, what the caller's
   Harbor permissions allow (project visibility, members, robot permissions); basic auth on ``/v2/`` works too;
 * every ``/v2/`` request is checked against the token (pull for GET/HEAD, push for writes, delete for
@@ -16,7 +22,8 @@ front (this module) plays Harbor core's part:
 * hooks tie it to the rest of the fake: ``tag_immutable`` (a push that would overwrite an immutable tag is
   refused), ``artifact_pull_denied`` (e.g. prevent_vul), ``artifact_event`` (PUSH_ARTIFACT / PULL_ARTIFACT
   for webhooks); it provides ``artifact_deleted`` (an API delete removes the manifest from the registry)
-  and ``registry_garbage_collect`` (runs distribution's garbage collector, returns the bytes it freed);
+  ``registry_garbage_collect`` (runs distribution's garbage collector, returns the bytes it freed) and
+  ``registry_health`` (None while distribution answers ``GET /``, else the error /health shows for ``registry``);
 * ``GET /v2/_catalog`` is answered from Harbor's own store, not by distribution (src/server/registry/catalog.go):
   every repository name of the API (empty repositories too), sorted; with ``n`` a page of at most ``n`` names after
   ``last`` and, while more follow, ``Link: </v2/_catalog?last=<name>&n=<n>>; rel="next"``; ``n`` not a
@@ -84,16 +91,43 @@ def _tree_size(path):
 
 
 class Distribution:
-    """Debian's docker-registry on 127.0.0.1 with its storage in a temp dir."""
+    """Debian's docker-registry on 127.0.0.1 with its storage in a temp dir (the default), or an already-running
+    distribution at an address (``Distribution.external``)."""
 
     def __init__(self, binary=None):
         self.binary = binary or registry_binary()
         self.workdir = tempfile.mkdtemp(prefix="fake-harbor-registry-")
         self.storage = os.path.join(self.workdir, "storage")
         self.config = os.path.join(self.workdir, "config.yml")
+        self.host = "127.0.0.1"
         self.port = None
         self.process = None
+        self.managed = True
         self.lock = threading.Lock()
+
+    @classmethod
+    def external(cls, address, config=None, storage=None, binary=None):
+        """A distribution someone else runs at ``address`` ("host:port"). ``config``: its config.yml (for the
+        garbage collector, which needs ``binary`` too: default docker-registry on PATH); ``storage``: its
+        filesystem storage directory as this process sees it (sizes, /systeminfo/volumes, reset)."""
+        self = cls.__new__(cls)
+        host, _sep, port = address.rpartition(":")
+        if not host or not port.isdigit():
+            raise ValueError("distribution address must be host:port, not %r" % address)
+        self.binary = binary or registry_binary()
+        self.workdir = None
+        self.storage = storage
+        self.config = config
+        self.host = host.strip("[]")
+        self.port = int(port)
+        self.process = None
+        self.managed = False
+        self.lock = threading.Lock()
+        return self
+
+    @property
+    def address(self):
+        return "%s:%d" % (self.host, self.port)
 
     def _write_config(self):
         with open(self.config, "w", encoding="utf-8") as handle:
@@ -103,6 +137,8 @@ class Distribution:
                          "http:\n  addr: 127.0.0.1:%d\n  relativeurls: true\n" % (self.storage, self.port))
 
     def start(self):
+        if not self.managed:
+            return self  # someone else runs it; /health tells whether it answers
         if self.binary is None:
             raise RuntimeError("docker-registry (Debian package docker-registry) is not installed")
         self.port = _free_port()
@@ -134,11 +170,12 @@ class Distribution:
 
     def close(self):
         self.stop()
-        shutil.rmtree(self.workdir, ignore_errors=True)
+        if self.managed:
+            shutil.rmtree(self.workdir, ignore_errors=True)
 
-    def request(self, method, path, headers=None, body=b""):
+    def request(self, method, path, headers=None, body=b"", timeout=120):
         """One request to distribution; returns (status, [(header, value)], body bytes)."""
-        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=120)
+        conn = http.client.HTTPConnection(self.host, self.port, timeout=timeout)
         try:
             conn.request(method, path, body=body or None, headers=headers or {})
             resp = conn.getresponse()
@@ -146,12 +183,41 @@ class Distribution:
         finally:
             conn.close()
 
+    def health_error(self):
+        """None when distribution answers ``GET /`` with 200 (Harbor's registry health check), else why not."""
+        url = "http://%s/" % self.address
+        try:
+            status, _headers, _body = self.request("GET", "/", timeout=2)
+        except OSError as err:
+            reason = "connect: connection refused" if isinstance(err, ConnectionRefusedError) else str(err)
+            return 'failed to check health: Get "%s": dial tcp %s: %s' % (url, self.address, reason)
+        if status != 200:
+            return "failed to check health: unexpected status code %d from %s" % (status, url)
+        return None
+
     def storage_bytes(self):
-        return _tree_size(self.storage)
+        return _tree_size(self.storage) if self.storage else 0
+
+    def empty_storage(self):
+        """Remove everything below the storage directory (an external distribution keeps running: its
+        filesystem driver creates what it needs again)."""
+        if not self.storage or not os.path.isdir(self.storage):
+            return
+        for name in os.listdir(self.storage):
+            path = os.path.join(self.storage, name)
+            if os.path.isdir(path) and not os.path.islink(path):
+                shutil.rmtree(path, ignore_errors=True)
+            else:
+                os.unlink(path)
 
     def garbage_collect(self, delete_untagged=False, dry_run=False):
-        """Run distribution's garbage collector with the registry stopped; return the bytes it freed."""
+        """Run distribution's garbage collector (a managed registry is stopped meanwhile, an external one keeps
+        running); return the bytes it freed."""
         with self.lock:
+            if not self.managed and (self.config is None or self.binary is None):
+                LOG.warning("fake_harbor: no config.yml or docker-registry for the external distribution at %s: "
+                            "garbage collection frees nothing", self.address)
+                return 0
             before = self.storage_bytes()
             self.stop()
             try:
@@ -190,17 +256,26 @@ ACTION_PERMISSIONS = {"pull": ("repository", "pull"), "push": ("repository", "pu
 class RegistryFront:
     """Harbor core's part in front of distribution (see the module docstring)."""
 
-    def __init__(self, server):
+    def __init__(self, server, distribution=None):
         self.server = server
-        self.distribution = Distribution()
-        self.tokens = {}
+        self.distribution = distribution if distribution is not None else Distribution()
         self.log = []
-
-    def start(self):
-        self.distribution.start()
         hooks = self.server.hooks
         hooks.register("artifact_deleted", self._artifact_deleted)
         hooks.register("registry_garbage_collect", self._garbage_collect)
+        hooks.register("registry_health", self._health)
+
+    @property
+    def tokens(self):
+        """Issued tokens (token -> grant), kept in the state: they survive as long as the state does."""
+        state = self.server.state
+        tokens = getattr(state, "registry_tokens", None)
+        if tokens is None:
+            tokens = state.registry_tokens = {}
+        return tokens
+
+    def start(self):
+        self.distribution.start()
         return self
 
     def close(self):
@@ -211,9 +286,12 @@ class RegistryFront:
         self.tokens.clear()
         self.log.clear()
         with self.distribution.lock:
-            self.distribution.stop()
-            shutil.rmtree(self.distribution.storage, ignore_errors=True)
-            self.distribution.start()
+            if self.distribution.managed:
+                self.distribution.stop()
+                shutil.rmtree(self.distribution.storage, ignore_errors=True)
+                self.distribution.start()
+            else:
+                self.distribution.empty_storage()
 
     # ---------------------------------------------------------------- auth
 
@@ -232,8 +310,12 @@ class RegistryFront:
                 granted.add(action)
         return granted
 
+    def realm_base(self):
+        """Harbor's token realm is on its external endpoint (EXT_ENDPOINT), where clients reach it."""
+        return (self.server.options.external_url or self.server.url).rstrip("/")
+
     def _challenge(self, scope=None, error=None):
-        value = 'Bearer realm="%s/service/token",service="%s"' % (self.server.url, SERVICE)
+        value = 'Bearer realm="%s/service/token",service="%s"' % (self.realm_base(), SERVICE)
         if scope:
             value += ',scope="%s"' % scope
         if error:
@@ -256,7 +338,12 @@ class RegistryFront:
                         name, wanted = parsed
                         access.setdefault(name, set()).update(self.allowed_actions(principal, name, wanted))
         token = secrets.token_urlsafe(32)
-        self.tokens[token] = {"principal": principal, "access": access, "expires": time.time() + TOKEN_TTL}
+        with self.server.lock:
+            tokens = self.tokens
+            now = time.time()
+            for old in [key for key, grant in tokens.items() if grant["expires"] < now]:
+                del tokens[old]
+            tokens[token] = {"principal": principal, "access": access, "expires": now + TOKEN_TTL}
         issued = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
         return Response.json({"token": token, "access_token": token, "expires_in": TOKEN_TTL, "issued_at": issued})
 
@@ -357,7 +444,7 @@ class RegistryFront:
                 challenge = 'Basic realm="harbor"'
             else:
                 challenge = 'Bearer realm="%s/service/token",service="%s",scope="registry:catalog:*"' % (
-                    self.server.url, SERVICE)
+                    self.realm_base(), SERVICE)
             return Response(401, {"errors": [{"code": "UNAUTHORIZED", "message": CATALOG_DENIED}]},
                             headers={"WWW-Authenticate": challenge, "Docker-Distribution-Api-Version": "registry/2.0"})
         limit_text = (raw.query.get("n") or [""])[0]
@@ -400,6 +487,10 @@ class RegistryFront:
             lower = key.lower()
             if lower == "content-type":
                 content_type = value
+                if raw.method == "HEAD":
+                    # an answer without a body: the transport adds no Content-Type of its own, and Docker's
+                    # HEAD of a manifest needs it ("missing or empty Content-Type header")
+                    out[key] = value
             elif lower not in ("content-length", "connection", "date", "transfer-encoding"):
                 out[key] = value
             elif lower == "content-length" and raw.method == "HEAD":
@@ -492,6 +583,9 @@ class RegistryFront:
 
     def _garbage_collect(self, _state, delete_untagged=False, dry_run=False):
         return self.distribution.garbage_collect(delete_untagged=delete_untagged, dry_run=dry_run)
+
+    def _health(self, _state):
+        return self.distribution.health_error()
 
 
 def _catalog_response(names, headers=None):

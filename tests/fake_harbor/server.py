@@ -61,6 +61,7 @@ class Options:
         self.config = dict(config or {})
         self.external_url = "http://127.0.0.1"
         self.ca_path = None
+        self.storage_provider_name = "filesystem"
 
 
 class FakeHarbor:
@@ -79,17 +80,22 @@ class FakeHarbor:
     :param extra_modules: additional resource modules (objects with ROUTES and
         optional init_state / HOOKS), e.g. a test-only endpoint
     :param registry: also serve the registry protocol (``/v2/``, ``/service/token``) through a real
-        distribution registry (Debian's docker-registry), see registry.py
+        distribution registry: True starts Debian's docker-registry for this instance; a
+        ``registry.Distribution.external(address, config=..., storage=...)`` uses one that already runs there
+        (see registry.py)
+    :param external_url: the URL clients reach it at (Harbor's EXT_ENDPOINT: systeminfo, the token realm,
+        webhook payloads); default its own URL
     """
 
     def __init__(self, version="2.15", tls=False, host="127.0.0.1", port=0, admin_password="Harbor12345",
                  spec_dir=None, with_trivy=True, auth_fail_delay=1.5, contract=True, config=None, extra_modules=(),
-                 registry=False):
+                 registry=False, external_url=None):
         self.version = version if isinstance(version, HarborVersion) else HarborVersion(version)
         self.tls = tls
         self.host = host
         self.port = port
         self.options = Options(admin_password, with_trivy, config)
+        self.external_url = external_url
         self.lock = threading.RLock()
         self.hooks = Hooks()
         self.modules = list(resources.MODULES) + list(extra_modules)
@@ -100,7 +106,9 @@ class FakeHarbor:
         self.received = []  # what the webhook receiver (/_fake/receiver/<name>) got
         self.faults = FaultSet()
         self.authenticator = Authenticator(auth_fail_delay)
-        self.registry = RegistryFront(self) if registry else None
+        self.registry = None
+        if registry:
+            self.registry = RegistryFront(self, None if registry is True else registry)
         self._violations = []
         self._violation_lock = threading.Lock()
         self.spec_dir = find_spec_dir(spec_dir)
@@ -131,7 +139,7 @@ class FakeHarbor:
         context = self._tls_material.server_context() if self._tls_material else None
         self._httpd = FakeHTTPServer((self.host, self.port), self, ssl_context=context)
         self.port = self._httpd.server_address[1]
-        self.options.external_url = self.url
+        self.options.external_url = (self.external_url or self.url).rstrip("/")
         self.options.ca_path = self.ca_path
         self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.1},
                                         name="fake-harbor-%s" % self.port, daemon=True)

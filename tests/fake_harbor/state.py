@@ -19,6 +19,14 @@ class State:
         # the integration harness asserts that none of them appears in ansible-playbook output
         self.secrets = set()
 
+    def __getstate__(self):
+        """Pickling (the stand-in Harbor's core keeps its state in a file): everything but ``hooks``, which
+        belong to the running server (bound methods of its registry front among them); whoever loads a
+        pickled state sets ``state.hooks`` to its own server's hooks."""
+        data = dict(self.__dict__)
+        data.pop("hooks", None)
+        return data
+
     def remember_secret(self, value):
         if isinstance(value, str) and value:
             self.secrets.add(value)

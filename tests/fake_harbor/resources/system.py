@@ -6,6 +6,11 @@
   Harbor's filesystem driver reads them (``statfs``: blocks × block size, available blocks × block size;
   src/pkg/systeminfo/imagestorage/filesystem/driver.go). The fake measures the storage directory of its
   distribution registry when it runs one (``FakeHarbor(registry=True)``), else the temp directory.
+* ``GET /health``: every component healthy unless ``POST /_fake/health`` said otherwise; with a real distribution
+  behind the fake, ``registry`` is also unhealthy while distribution does not answer (hook ``registry_health``,
+  registry.py), as Harbor's core finds when its registry container is down.
+* ``GET /systeminfo``: ``registry_storage_provider_name`` is ``state.options.storage_provider_name`` (default
+  ``filesystem``; the stand-in Harbor sets the driver of harbor.yml's ``storage_service``).
 * ``GET /systeminfo/getcert`` (no permission: the CA is public): the CA that signs the server certificate, as
   ``application/octet-stream`` with ``Content-Disposition: attachment; filename=ca.crt``; 404 "cert not found in
   path: /etc/core/ca/ca.crt" when Harbor has none (controller/systeminfo ``GetCA``) -- here: when the fake serves
@@ -52,6 +57,9 @@ def health(ctx):
     items = []
     for name in components(ctx.state):
         error = ctx.state.health.get(name)
+        if error is None and name == "registry":
+            # a real distribution behind the fake (registry.py): healthy only while it answers
+            error = ctx.state.hooks.first("registry_health", ctx.state)
         item = {"name": name, "status": "healthy" if error is None else "unhealthy"}
         if error is not None:
             item["error"] = error
@@ -89,7 +97,7 @@ def systeminfo(ctx):
             "read_only": get_config(state, "read_only"),
             "has_ca_root": ctx.server.tls,
             "project_creation_restriction": get_config(state, "project_creation_restriction"),
-            "registry_storage_provider_name": "filesystem",
+            "registry_storage_provider_name": getattr(state.options, "storage_provider_name", "filesystem"),
             "notification_enable": get_config(state, "notification_enable"),
             "current_time": now_iso(),
         })
@@ -127,7 +135,7 @@ def storage_path(server):
     registry = getattr(server, "registry", None)
     if registry is not None:
         for path in (registry.distribution.storage, registry.distribution.workdir):
-            if os.path.isdir(path):
+            if path and os.path.isdir(path):
                 return path
     return tempfile.gettempdir()
 

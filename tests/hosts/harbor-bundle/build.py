@@ -37,9 +37,10 @@ SHARED = REPO.parent / "shared" / "harbor"
 CACHE = Path(os.environ.get("HARBOR_TEST_CACHE", "/var/tmp/harbor-test"))
 SUITE = os.environ.get("HARBOR_TEST_SUITE", "bookworm")
 DEFAULT_VERSIONS = ["2.10.3", "2.14.4", "2.15.2"]
-# python3 runs the stand-in's scripts; yaml, jsonschema, cryptography and requests are what tests/fake_harbor imports
+# python3 runs the stand-in's scripts; yaml, jsonschema, cryptography and requests are what tests/fake_harbor imports;
+# docker-registry is the real CNCF distribution the registry container runs (and core's garbage collector)
 PACKAGES = ["python3", "python3-yaml", "python3-jsonschema", "python3-cryptography", "python3-cffi-backend",
-            "python3-requests"]
+            "python3-requests", "docker-registry"]
 # what a container that only runs python3 does not need
 PRUNE = [
     "usr/share/doc", "usr/share/man", "usr/share/info", "usr/share/locale", "usr/share/zoneinfo", "var/cache/apt",
@@ -297,8 +298,9 @@ def sign(bundle, version, fingerprint, out):
 
 
 def smoke_test(base, app, out):
-    """Import the stand-in's code in the image's filesystem (chroot): a fake that needs a Python module the image
-    lacks fails here, with the module's name, instead of as a container that keeps restarting."""
+    """Import the stand-in's code in the image's filesystem (chroot), and run its docker-registry: a fake that needs
+    a Python module the image lacks fails here, with the module's name, instead of as a container that keeps
+    restarting."""
     root = out / ".smoke"
     shutil.rmtree(root, ignore_errors=True)
     root.mkdir()
@@ -313,6 +315,11 @@ def smoke_test(base, app, out):
         if result.returncode != 0:
             raise SystemExit("harbor-bundle: the stand-in image cannot import tests.fake_harbor (add the Debian package "
                              "of the missing module to PACKAGES):\n" + result.stderr.strip().splitlines()[-1])
+        result = subprocess.run(["chroot", str(root), "docker-registry", "--version"], capture_output=True, text=True,
+                                check=False)
+        if result.returncode != 0 or "registry" not in result.stdout:
+            raise SystemExit("harbor-bundle: docker-registry does not run in the stand-in image: %s%s"
+                             % (result.stdout, result.stderr))
     finally:
         shutil.rmtree(root, ignore_errors=True)
 

@@ -7,6 +7,13 @@ the fake's state is pickled into harbor-db's data directory after every write an
 survives container recreation and upgrades, and an emptied database (a new PostgreSQL directory) starts empty.
 The admin password from harbor.yml is used only when that state is empty, as Harbor does.
 
+It also serves the registry protocol (``/v2/``, ``/service/token``, tests/fake_harbor/registry.py) in front of
+the ``registry`` container's distribution on 127.0.0.1:STANDIN_REGISTRY_PORT, which it neither starts nor stops:
+/health shows ``registry`` unhealthy while distribution does not answer. Core mounts the registry's config
+(/etc/registry/config.yml) and storage (/storage = <data>/registry) to run distribution's garbage collector.
+Issued registry tokens are part of the pickled state; the blobs are distribution's, in <data>/registry (or
+the storage_service driver's backend).
+
 Settings come from common/config/core/env, written by the stand-in prepare.
 """
 
@@ -22,6 +29,7 @@ import time
 sys.path.insert(0, "/opt/standin")
 
 from tests.fake_harbor import FakeHarbor  # noqa: E402  pylint: disable=wrong-import-position
+from tests.fake_harbor.registry import Distribution  # noqa: E402  pylint: disable=wrong-import-position
 from tests.fake_harbor.resources import system  # noqa: E402  pylint: disable=wrong-import-position
 from tests.fake_harbor.transport.reqlog import WRITE_METHODS  # noqa: E402  pylint: disable=wrong-import-position
 
@@ -59,9 +67,10 @@ class PersistentHarbor(FakeHarbor):
             return
         with open(self.state_file, "rb") as handle:
             state = pickle.load(handle)
-        # the data survives, the running release and its settings are this container's
+        # the data survives, the running release, its settings and hooks are this container's
         state.options = self.options
         state.version = self.version
+        state.hooks = self.hooks
         system.init_state(state)
         self.state = state
         LOG.warning("state read from %s", self.state_file)
@@ -78,7 +87,9 @@ class PersistentHarbor(FakeHarbor):
 
     def handle(self, raw):
         response = super().handle(raw)
-        if raw.method in WRITE_METHODS:
+        # a token issued by the registry's token service is state too (Harbor's tokens are signed JWTs that
+        # outlive a restart of core)
+        if raw.method in WRITE_METHODS or raw.path == "/service/token":
             try:
                 self.save()
             except OSError:
@@ -105,6 +116,11 @@ def main():
     else:
         os.makedirs(state_dir, exist_ok=True)
     https = env.get("STANDIN_HTTPS_PORT")
+    registry = None
+    if env.get("STANDIN_REGISTRY_PORT"):
+        registry = Distribution.external("127.0.0.1:%s" % env["STANDIN_REGISTRY_PORT"],
+                                         config=env.get("STANDIN_REGISTRY_CONFIG", "/etc/registry/config.yml"),
+                                         storage=env.get("STANDIN_REGISTRY_STORAGE", "/storage"))
     server = PersistentHarbor(
         os.path.join(state_dir, "harbor-standin-state.pickle"),
         cert="/data/secret/cert/server.crt" if https else None,
@@ -115,7 +131,10 @@ def main():
         admin_password=env["HARBOR_ADMIN_PASSWORD"],
         with_trivy=env.get("STANDIN_WITH_TRIVY") == "true",
         contract=False,
+        registry=registry,
+        external_url=env.get("EXT_ENDPOINT"),
     )
+    server.options.storage_provider_name = env.get("STANDIN_STORAGE_PROVIDER", "filesystem")
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())

@@ -5,7 +5,15 @@ under common/config, then reads /input/harbor.yml (a missing required key is an 
 validates it with prepare's own checks and messages (failure: "Error happened in config validation...",
 exit 255), then writes common/config/* (with new random secrets on every run), copies the https certificate to
 <data>/secret/cert, creates <data>/secret/keys/secretkey once, and writes docker-compose.yml for the stand-in's
-containers (harbor-db, harbor-core, trivy-adapter with --with-trivy, harbor-exporter with metrics).
+containers (harbor-db, registry, harbor-core, trivy-adapter with --with-trivy, harbor-exporter with metrics).
+
+The registry: ``common/config/registry/config.yml`` as Harbor's prepare writes it (utils/registry.py): the
+storage driver of harbor.yml's ``storage_service`` (the first of filesystem, azure, gcs, s3, swift, oss in
+it, its keys copied as they are; filesystem's ``rootdirectory`` defaults to ``/storage`` =
+``<data_volume>/registry``), ``delete``, ``redirect.disable`` from ``storage_service.redirect``, upload purging
+from ``upload_purging``. Unlike Harbor's: no redis layer-info cache, no htpasswd auth, no debug/metrics
+listener, ``relativeurls: true`` (core's front forwards to it), and ``http.addr`` is
+``127.0.0.1:<registry_port(harbor port)>`` (test hosts share the CI machine's network).
 """
 
 import argparse
@@ -25,6 +33,14 @@ HARBOR_UID = 10000
 DEFAULT_CERT = "/your/certificate/path"
 LOG_LEVELS = ("debug", "info", "warning", "error", "fatal")
 DRIVERS = ("filesystem", "azure", "gcs", "s3", "swift", "oss")
+
+
+def registry_port(port):
+    """The registry's port, derived from the port core serves (https.port with https, else http.port) as the
+    test hosts derive every port from their own ssh port: 10000 below it when that leaves a non-privileged port,
+    else 10000 above it (443 -> 10443)."""
+    port = int(port)
+    return port - 10000 if port > 11024 else port + 10000
 
 
 def random_string(length):
@@ -76,12 +92,16 @@ def parse(conf):
     endpoint = conf["log"].get("external_endpoint")
     if endpoint:
         parsed.update(log_ep_protocol=endpoint["protocol"], log_ep_host=endpoint["host"], log_ep_port=endpoint["port"])
+    # configs.py: the first key of storage_service that names a driver, in harbor.yml's order
     storage = conf.get("storage_service") or {}
     parsed["storage_provider_name"], parsed["storage_provider_config"] = "filesystem", {}
-    for driver in DRIVERS:
-        if storage.get(driver):
-            parsed["storage_provider_name"], parsed["storage_provider_config"] = driver, storage[driver]
+    for key in storage:
+        if key in DRIVERS:
+            parsed["storage_provider_name"], parsed["storage_provider_config"] = key, storage[key]
             break
+    parsed["storage_redirect_disabled"] = bool((storage.get("redirect") or {}).get("disable", False))
+    parsed["registry_custom_ca_bundle_path"] = storage.get("ca_bundle") or ""
+    parsed["external_url"] = conf.get("external_url") or ""
     metric = conf.get("metric")
     if metric:
         parsed["metric"] = {"enabled": metric["enabled"], "port": metric["port"], "path": metric["path"]}
@@ -116,6 +136,11 @@ def validate(conf):
         raise ValueError("Error: must set log endpoint port to enable external host")
     if "log_ep_protocol" in conf and conf["log_ep_protocol"] not in ("udp", "tcp"):
         raise ValueError("Protocol in external log endpoint must be one of 'udp' or 'tcp' ")
+    name, provider = conf["storage_provider_name"], conf["storage_provider_config"]
+    if name != "filesystem" and provider in ("", None):
+        raise ValueError("Error: no provider configurations are provided for provider %s" % name)
+    if provider is not None and not isinstance(provider, dict):
+        raise ValueError("Error: no provider configurations are provided for provider %s" % name)
     trace = conf["trace"]
     if trace.get("enabled"):
         exporters = [name for name in ("jaeger", "otel") if trace.get(name)]
@@ -145,6 +170,53 @@ def write(path, content, mode=0o600, uid=HARBOR_UID):
     os.chown(path, uid, uid)
 
 
+def public_url(conf):
+    """Harbor's EXT_ENDPOINT: external_url, else <protocol>://<hostname>[:<port>] (no port when it is 80/443)."""
+    if conf["external_url"]:
+        return conf["external_url"].rstrip("/")
+    if conf["protocol"] == "https":
+        port, default = int(conf["https_port"]), 443
+    else:
+        port, default = int(conf["http_port"]), 80
+    if port == default:
+        return "%s://%s" % (conf["protocol"], conf["hostname"])
+    return "%s://%s:%d" % (conf["protocol"], conf["hostname"], port)
+
+
+def core_port(conf):
+    return conf["https_port"] if conf["protocol"] == "https" else conf["http_port"]
+
+
+def registry_config(conf):
+    """common/config/registry/config.yml (Harbor's registry/config.yml.jinja, see the module docstring)."""
+    provider = dict(conf["storage_provider_config"] or {})
+    if conf["storage_provider_name"] == "filesystem" and "rootdirectory" not in provider:
+        provider["rootdirectory"] = "/storage"
+    if conf["storage_provider_name"] == "gcs" and provider.get("keyfile"):
+        provider["keyfile"] = "/etc/registry/gcs.key"
+    purge = conf["upload_purging"]
+    if purge.get("enabled"):
+        purging = {"enabled": True, "age": purge.get("age"), "interval": purge.get("interval"),
+                   "dryrun": bool(purge.get("dryrun", False))}
+    else:
+        purging = {"enabled": False}
+    config = {
+        "version": 0.1,
+        "log": {"level": conf["log_level"], "fields": {"service": "registry"}},
+        "storage": {
+            conf["storage_provider_name"]: provider,
+            "maintenance": {"uploadpurging": purging},
+            "delete": {"enabled": True},
+            "redirect": {"disable": conf["storage_redirect_disabled"]},
+        },
+        "http": {"addr": "127.0.0.1:%d" % registry_port(core_port(conf)), "secret": random_string(32),
+                 "relativeurls": True},
+        "validation": {"disabled": True},
+        "compatibility": {"schema1": {"enabled": True}},
+    }
+    return "# written by the stand-in prepare (tests/hosts/harbor-bundle)\n" + yaml.safe_dump(config, sort_keys=False)
+
+
 def env_file(values):
     return "".join("%s=%s\n" % item for item in values.items())
 
@@ -162,14 +234,32 @@ def compose_file(conf, with_trivy):
             "volumes": ["%s/database:/var/lib/postgresql/data:z" % data],
             "command": ["python3", "/opt/standin/standin/db.py", old, new],
         }
+    # the real distribution (Debian's docker-registry), as Harbor's registry container runs it: user 10000,
+    # its config and the data volume's registry directory as /storage
+    registry_volumes = ["%s/registry:/storage:z" % data, "./common/config/registry/:/etc/registry/:z"]
+    registry = {
+        "image": "goharbor/registry-photon:%s" % tag, "container_name": "registry", "restart": "always",
+        "user": "%d:%d" % (HARBOR_UID, HARBOR_UID), "network_mode": "host", "volumes": registry_volumes,
+        "command": ["docker-registry", "serve", "/etc/registry/config.yml"],
+    }
+    if conf["registry_custom_ca_bundle_path"]:
+        # storage_service.ca_bundle: the CA of a storage endpoint with its own certificate (Go reads SSL_CERT_FILE)
+        registry_volumes.append("%s:/harbor_cust_cert/custom-ca-bundle.crt:ro,z"
+                                % conf["registry_custom_ca_bundle_path"])
+        registry["environment"] = {"SSL_CERT_FILE": "/harbor_cust_cert/custom-ca-bundle.crt"}
+    services["registry"] = registry
+    # core also mounts the registry's config and storage: the fake runs distribution's garbage collector
     core = {
         "image": "goharbor/harbor-core:%s" % tag, "container_name": "harbor-core", "restart": "always",
         "network_mode": "host", "env_file": ["./common/config/core/env"],
-        "volumes": ["%s:/data:z" % data], "command": ["python3", "/opt/standin/standin/core.py"],
+        "volumes": ["%s:/data:z" % data, "%s/registry:/storage:z" % data,
+                    "./common/config/registry/:/etc/registry/:ro,z"],
+        "command": ["python3", "/opt/standin/standin/core.py"],
+        "depends_on": ["registry"],
     }
     if not external_db:
         core["volumes"].append("%s/database:/standin-db:z" % data)
-        core["depends_on"] = ["postgresql"]
+        core["depends_on"].insert(0, "postgresql")
     services["core"] = core
     if with_trivy:
         services["trivy-adapter"] = {
@@ -197,6 +287,9 @@ def generate(conf, with_trivy):
         "HARBOR_ADMIN_PASSWORD": conf["admin_password"],
         "STANDIN_HARBOR_VERSION": conf["version"],
         "STANDIN_HTTP_PORT": conf["http_port"],
+        "STANDIN_REGISTRY_PORT": registry_port(core_port(conf)),
+        "STANDIN_STORAGE_PROVIDER": conf["storage_provider_name"],
+        "EXT_ENDPOINT": public_url(conf),
         "STANDIN_WITH_TRIVY": "true" if with_trivy else "false",
         "STANDIN_STATE_DIR": "/data/standin-external-db" if external_db else "/standin-db/pg" + old_new[1],
         "STANDIN_WAIT_FOR_DATABASE": "false" if external_db else "true",
@@ -214,6 +307,11 @@ def generate(conf, with_trivy):
     if not external_db:
         write(os.path.join(CONFIG, "db", "env"), env_file({"POSTGRES_PASSWORD": conf["db_password"]}), uid=999)
     write(os.path.join(CONFIG, "registry", "passwd"), "harbor_registry_user:%s\n" % random_string(32))
+    write(os.path.join(CONFIG, "registry", "config.yml"), registry_config(conf))
+    # prepare_registry: the storage directory, owned by the registry's user (not recursively)
+    storage_dir = os.path.join(DATA, "registry")
+    os.makedirs(storage_dir, exist_ok=True)
+    os.chown(storage_dir, HARBOR_UID, HARBOR_UID)
     write(os.path.join(CONFIG, "jobservice", "env"), env_file({"JOBSERVICE_SECRET": core_env["JOBSERVICE_SECRET"],
                                                                "MAX_JOB_WORKERS": conf["max_job_workers"]}))
     if with_trivy:

@@ -24,7 +24,7 @@ def test_running_release(host):
         ("install", "2.10.3"), ("upgrade from 2.10.3", "2.14.4"), ("upgrade from 2.14.4", "2.15.2")]
     images = host.check_output("docker ps --format '{{.Image}}'").split()
     assert sorted(images) == ["goharbor/harbor-core:v2.15.2", "goharbor/harbor-db:v2.15.2",
-                              "goharbor/trivy-adapter-photon:v2.15.2"]
+                              "goharbor/registry-photon:v2.15.2", "goharbor/trivy-adapter-photon:v2.15.2"]
 
 
 def test_harbor_yml_has_the_new_schema(host):
