@@ -18,6 +18,7 @@ from tests.fake_harbor.registry import Distribution, _free_port, registry_binary
 from tests.fake_harbor.server import FakeHarbor
 
 from .conftest import ADMIN
+from .test_registry import host, push
 
 pytestmark = pytest.mark.skipif(
     registry_binary() is None or skopeo() is None,
@@ -56,16 +57,8 @@ def image(tmp_path):
     return build
 
 
-def _host(server):
-    return server.url.split("://", 1)[1]
-
-
-def push(server, source, target, creds=ADMIN):
-    return skopeo_copy(source, "docker://%s/%s" % (_host(server), target), dest_creds=creds, tls_verify=False)
-
-
 def pull(server, target, directory, creds=ADMIN):
-    return skopeo_copy("docker://%s/%s" % (_host(server), target), "oci:%s:x" % directory, src_creds=creds,
+    return skopeo_copy("docker://%s/%s" % (host(server), target), "oci:%s:x" % directory, src_creds=creds,
                        tls_verify=False)
 
 
