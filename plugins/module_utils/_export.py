@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 
-from ansible_collections.harbor_ops.harbor.plugins.module_utils._api import PROJECT_NAME_HEADER, quote_path
+from ansible_collections.harbor_ops.harbor.plugins.module_utils._api import PROJECT_NAME_HEADER, HarborError, quote_path
 from ansible_collections.harbor_ops.harbor.plugins.module_utils._jobs import current_schedule, job_parameters
 from ansible_collections.harbor_ops.harbor.plugins.module_utils._resources.configuration import (
     AUTH_MODES,
@@ -88,6 +88,8 @@ class Exporter(object):
         self.vault_prefix = vault_prefix
         self.include_builtin = include_builtin
         self.placeholders = []
+        #: what the account may not read (Harbor answered 403), each once: ``*_info`` modules warn of them
+        self.unreadable = []
         self._projects = None
 
     def run(self):
@@ -246,9 +248,17 @@ class Exporter(object):
                 item[key] = int(metadata[key])
         if metadata.get("severity"):
             item["severity"] = metadata["severity"]
-        quota = self.client.lookup("/quotas", "ref.id", project["project_id"],
-                                   filters=dict(reference_id=project["project_id"]),
-                                   params=dict(reference="project"))
+        try:
+            quota = self.client.lookup("/quotas", "ref.id", project["project_id"],
+                                       filters=dict(reference_id=project["project_id"]),
+                                       params=dict(reference="project"))
+        except HarborError as error:
+            # quotas are listed at system level: a project robot may read its project but not its quota
+            if error.status != 403:
+                raise
+            quota = None
+            if "storage_quota" not in self.unreadable:
+                self.unreadable.append("storage_quota")
         if quota is not None and (quota.get("hard") or {}).get("storage") is not None:
             item["storage_quota"] = storage_text(quota["hard"]["storage"])
         if project.get("registry_id"):
@@ -378,7 +388,6 @@ class Exporter(object):
 
     def read_replication_policy(self):
         registries = self.registry_names()
-        items = []
         return [self.replication_policy_item(policy, registries)
                 for policy in sorted(self.client.list_all("/replication/policies"), key=lambda p: p["name"])]
 

@@ -71,8 +71,10 @@ def artifacts(tmp_path_factory):
 
 def install(artifacts, path):
     """``ansible-galaxy collection install`` of both tarballs into ``path`` (offline: no Galaxy here)."""
+    # only(path): with the checkout's collection on ANSIBLE_COLLECTIONS_PATH (make test) Galaxy would find it
+    # "already installed" and install nothing
     code, output = run([str(BIN / "ansible-galaxy"), "collection", "install", "--offline", "-p", str(path)]
-                       + [str(a) for a in artifacts])
+                       + [str(a) for a in artifacts], env=only(path))
     assert code == 0, output
     return path
 

@@ -216,7 +216,8 @@ def test_check_diff_shows_the_harbor_yml_change_with_secrets_masked(tmp_path):
     install_dir = tmp_path / "opt-harbor"
     variables = dict(_render_vars(SECRETS), ansible_python_interpreter=sys.executable,
                      harbor_install_dir=str(install_dir), harbor_data_volume=str(tmp_path / "data"),
-                     harbor_installer_checksum="sha256:" + "ab" * 32, harbor_manage_docker=False, harbor_https={})
+                     harbor_installer_checksum="sha256:" + "ab" * 32, harbor_manage_docker=False, harbor_https={},
+                     harbor_installer_check_download=False)  # the configure phase alone: no installer here
     (tmp_path / "play.yml").write_text(PLAYBOOK, encoding="utf-8")
     (tmp_path / "facts.json").write_text(json.dumps({"ansible_facts": FACTS}), encoding="utf-8")
 
