@@ -3,9 +3,11 @@
 #
 #   tests/hosts/run-molecule.sh [-j JOBS] [ROLE | ROLE/SCENARIO ...]
 #
-# Without arguments it runs every roles/*/molecule/*/ scenario. It builds the base rootfs once, then
+# Without arguments it runs every roles/*/molecule/*/ scenario and the collection's own molecule/*/ ones
+# (named collection/SCENARIO; they run from the checkout's top). It builds the base rootfs once, then
 # runs `molecule test` for JOBS scenarios at a time (default 2; each scenario has its own test hosts
-# and ssh ports), writes one log per scenario to .build/molecule/logs/, prints a summary and exits 1
+# and ssh ports; each its own ephemeral directory under .build/molecule/ephemeral/, so equally named
+# scenarios of two roles never share one), writes one log per scenario to .build/molecule/logs/, prints a summary and exits 1
 # when a scenario failed. Interrupted, it stops its molecule runs and removes their test hosts.
 # Needs root (systemd-nspawn); as another user it only says that it skipped.
 set -euo pipefail
@@ -32,16 +34,21 @@ fi
 
 # scenarios as ROLE/SCENARIO
 scenarios=()
-if [ $# -eq 0 ]; then set -- "$ROOT"/roles/*/molecule/*/molecule.yml; fi
+# the directory a ROLE/SCENARIO runs from (molecule's project directory); "collection" is the checkout's top
+project_dir() { if [ "${1%%/*}" = collection ]; then echo "$ROOT"; else echo "$ROOT/roles/${1%%/*}"; fi; }
+if [ $# -eq 0 ]; then set -- "$ROOT"/roles/*/molecule/*/molecule.yml "$ROOT"/molecule/*/molecule.yml; fi
 for arg in "$@"; do
   case $arg in
     "$ROOT"/roles/*/molecule/*/molecule.yml)
       [ -f "$arg" ] || continue
       s=${arg#"$ROOT"/roles/}; s=${s%/molecule.yml}; scenarios+=("${s%%/*}/${s##*/}") ;;
-    */*) [ -f "$ROOT/roles/${arg%%/*}/molecule/${arg#*/}/molecule.yml" ] || { echo "no scenario $arg" >&2; exit 2; }
+    "$ROOT"/molecule/*/molecule.yml)
+      [ -f "$arg" ] || continue
+      s=${arg%/molecule.yml}; scenarios+=("collection/${s##*/}") ;;
+    */*) [ -f "$(project_dir "$arg")/molecule/${arg#*/}/molecule.yml" ] || { echo "no scenario $arg" >&2; exit 2; }
       scenarios+=("$arg") ;;
     *) found=0
-      for f in "$ROOT/roles/$arg"/molecule/*/molecule.yml; do
+      for f in "$(project_dir "$arg")"/molecule/*/molecule.yml; do
         [ -f "$f" ] || continue
         s=${f%/molecule.yml}; scenarios+=("$arg/${s##*/}"); found=1
       done
@@ -89,7 +96,8 @@ trap cleanup INT TERM
 launch() {
   local sc=$1 role=${1%%/*} scenario=${1#*/}
   # own process group (setsid), so that an interrupt can stop the whole run
-  (cd "$ROOT/roles/$role" && exec setsid molecule test -s "$scenario") \
+  (cd "$(project_dir "$sc")" && MOLECULE_EPHEMERAL_DIRECTORY=$ROOT/.build/molecule/ephemeral/$role-$scenario \
+    exec setsid molecule test -s "$scenario") \
     >"$LOGS/${role}-${scenario}.log" 2>&1 </dev/null &
   pid_of[$sc]=$!
   began[$sc]=$SECONDS

@@ -18,6 +18,7 @@
 import json
 import os
 import pathlib
+import re
 import stat
 import subprocess
 import sys
@@ -304,9 +305,14 @@ def test_gc_now_reports_the_freed_space(fakes, tmp_path):
     fake = fakes("2.15")
     add_user(fake)
     fake.clear_requests()
+    # a GC of 4 s of the job clock, reported every second: the wait runs in the background and says it is waiting
+    resp = requests.post(fake.url + "/_fake/jobs", json=dict(kind="GARBAGE_COLLECTION", duration=4), verify=fake.ca_path, timeout=30)
+    assert resp.status_code == 200, resp.text
     code, output = env_run(PLAYBOOKS / "gc.yml", fake, tmp_path, harbor_env(fake),
-                           extra=dict(gc_delete_untagged="true", gc_workers="2", gc_wait_timeout="120"))
+                           extra=dict(gc_delete_untagged="true", gc_workers="2", gc_wait_timeout="120",
+                                      gc_report_interval="1"))
     assert code == 0, output[-6000:]
+    assert len(re.findall(r"FAILED - RETRYING: \[localhost\]: Wait for the GC, one line per round of seconds 1", output)) >= 2
     assert users_of(fake) == {USER}
     started = [e for e in fake.requests if e["method"] == "POST" and e["path"].endswith("/system/gc/schedule")]
     assert len(started) == 1
@@ -336,6 +342,17 @@ def test_scan_gate_passes_and_fails_on_the_severity(fakes, tmp_path):
                            extra=dict(target, scan_fail_on_severity="high", scan_rescan="false"), log="gate.log")
     assert code != 0
     assert "CVE-2024-0001" in output
+
+    # a scan of 4 s of the job clock, reported every second
+    resp = requests.post(fake.url + "/_fake/jobs", json=dict(kind="IMAGE_SCAN", duration=4), verify=fake.ca_path,
+                         timeout=30)
+    assert resp.status_code == 200, resp.text
+    code, output = env_run(PLAYBOOKS / "scan_gate.yml", fake, tmp_path, harbor_env(fake),
+                           extra=dict(target, scan_fail_on_severity="critical", scan_report_interval="1"),
+                           log="slow.log")
+    assert code == 0, output[-6000:]
+    assert len(re.findall(r"FAILED - RETRYING: \[localhost\]: Wait for the report, one line per round of seconds 1",
+                          output)) >= 2
 
 
 # ---------------------------------------------------------------- a job as AWX runs it (ansible-runner)

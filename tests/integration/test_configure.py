@@ -298,6 +298,62 @@ def test_site_playbook_honours_the_inventory_group_vars(fakes, tmp_path):
     assert [(m["entity_name"], m["role_id"]) for m in members] == [("admin", 4)]
 
 
+def site_inventory(tmp_path, fake, harbor_vars):
+    """An inventory with one Harbor host that is never reached (registry.invalid) and a model in group_vars."""
+    inventory = tmp_path / "inventory"
+    (inventory / "group_vars" / "all").mkdir(parents=True)
+    (inventory / "hosts.yml").write_text(yaml.safe_dump(dict(harbor=dict(hosts={"registry.invalid": dict(
+        harbor_vars, ansible_host="192.0.2.1")}))))  # TEST-NET-1: nothing answers there
+    (inventory / "group_vars" / "all" / "harbor.yml").write_text(yaml.safe_dump(dict(
+        harbor_api_ca_path=fake.ca_path, harbor_admin_password=ADMIN_PASSWORD,
+        harbor_projects=[dict(name="tagged-only", auto_scan=True)])))
+    (inventory / "group_vars" / "all" / "harbor.yml").chmod(0o600)
+    return inventory / "hosts.yml"
+
+
+def test_site_tags_configure_alone_reaches_the_harbor_hosts_external_url(fakes, tmp_path):
+    """`--tags configure`: no play touches the Harbor host, and the API play finds Harbor at that host's
+    harbor_external_url (the harbor play, which publishes harbor_installed, did not run)."""
+    fake = fakes("2.15")
+    inventory = site_inventory(tmp_path, fake, dict(harbor_external_url=fake.url))
+    code, output = playbook_run(SITE, {}, collections_path_of(tmp_path), tmp_path, inventory=inventory,
+                                args=["--tags", "configure"])
+    assert code == 0, output[-6000:]
+    scan(fake, output, tmp_path, inventory=inventory)
+    assert "registry.invalid" not in output.split("PLAY RECAP")[-1]  # no task ran on the Harbor host
+    assert admin_get(fake, "/projects/tagged-only")["metadata"]["auto_scan"] == "true"
+
+
+def listed_tasks(output):
+    """The task names of `ansible-playbook --list-tasks` output."""
+    return {line.strip().rsplit("\tTAGS:", 1)[0].strip() for line in output.splitlines()
+            if "TAGS: [" in line and not line.lstrip().startswith("play #")}
+
+
+@pytest.mark.parametrize("tag, expected", [
+    ("frontend", {"Docker's preflight (harbor_ops.harbor.docker)", "Harbor's host checks (harbor_ops.harbor.harbor)",
+                  "The nginx frontend (harbor_ops.harbor.nginx)"}),
+    ("certs", {"Docker's preflight (harbor_ops.harbor.docker)", "Harbor's host checks (harbor_ops.harbor.harbor)",
+               "The TLS certificate (harbor_ops.harbor.certs)"}),
+    ("harbor", {"Docker's preflight (harbor_ops.harbor.docker)", "Harbor's host checks (harbor_ops.harbor.harbor)",
+                "Docker and Harbor (harbor_ops.harbor.harbor)"}),
+    ("backup", {"Docker's preflight (harbor_ops.harbor.docker)", "Harbor's host checks (harbor_ops.harbor.harbor)",
+                "The backup program and its schedule (harbor_ops.harbor.backup)"}),
+    ("metrics", {"Scrape jobs, alert rules and dashboard (harbor_ops.harbor.metrics)"}),
+])
+def test_site_tags_select_one_phase(tag, expected, fakes, tmp_path):
+    """Each tag of site.yml reaches its phase (and the read-only host checks), and no other phase."""
+    fake = fakes("2.15")
+    inventory = site_inventory(tmp_path, fake, dict(harbor_external_url=fake.url))
+    (inventory.parent / "hosts.yml").write_text(yaml.safe_dump(dict(
+        harbor=dict(hosts={"registry.invalid": dict(ansible_host="192.0.2.1")}),
+        prometheus=dict(hosts={"registry.invalid": {}}))))
+    code, output = playbook_run(SITE, {}, collections_path_of(tmp_path), tmp_path, inventory=inventory,
+                                args=["--list-tasks", "--tags", tag])
+    assert code == 0, output[-6000:]
+    assert listed_tasks(output) == expected
+
+
 # ---------------------------------------------------------------- request counts at scale
 
 def scale_model(projects, per_project):

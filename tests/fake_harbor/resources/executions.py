@@ -42,6 +42,7 @@ then answers 201 with ``Location: …/<job>/0``, the id of no execution). ``GET 
 """
 
 import datetime
+import functools
 import json
 import secrets
 import time
@@ -163,6 +164,19 @@ def new_job_id():
 
 
 # ---------------------------------------------------------------- executions
+
+def callback(function, *bound):
+    """An ``on_finish``/``on_progress``/``on_end`` hook that calls ``function(state, *bound)``.
+
+    Hooks are part of the state, which the stand-in Harbor pickles after every write (a push that starts a scan
+    included): a module-level function with bound arguments pickles, a closure or lambda does not.
+    """
+    return functools.partial(_call_bound, function, bound)
+
+
+def _call_bound(function, bound, state, _execution):
+    return function(state, *bound)
+
 
 def new_execution(state, queue, trigger, parameters=None, on_finish=None, log=None, kind=None, on_progress=None,
                   on_end=None, job_ids=None):

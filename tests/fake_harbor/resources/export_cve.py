@@ -153,12 +153,9 @@ def export_scan_data(ctx):
         raise not_found("user %s not found" % ctx.principal.username)
     record = {"user_id": user["user_id"], "user_name": user["username"], "project_ids": [project["project_id"]],
               "criteria": dict(criteria), "csv": None}
-
-    def write_file(state, _execution):
-        record["csv"] = build_csv(state, project["project_id"], record["criteria"])
-
     record["execution"] = executions.new_execution(
-        ctx.state, QUEUE, TRIGGER, parameters={"job_name": criteria.get("job_name") or ""}, on_finish=write_file,
+        ctx.state, QUEUE, TRIGGER, parameters={"job_name": criteria.get("job_name") or ""},
+        on_finish=executions.callback(_write_csv, record, project["project_id"]),
         log=["[INFO] scan data export of project %d for %s" % (project["project_id"], user["username"])])
     ctx.state.cve_exports[record["execution"]["id"]] = record
     return Response.json({"id": record["execution"]["id"]})
@@ -218,3 +215,7 @@ def download_export(ctx):
     del ctx.state.cve_exports[execution_id]  # cleanUpArtifact: the file and the execution are gone
     return Response(200, raw=content.encode("utf-8"), content_type="text/csv", headers={
         "Content-Disposition": 'attachment; filename="scandata_export_%d.csv"' % execution_id})
+
+
+def _write_csv(state, record, project_id):
+    record["csv"] = build_csv(state, project_id, record["criteria"])

@@ -324,9 +324,9 @@ def _start(state, policy, trigger):
     state.replication_executions[execution["id"]] = execution
     execution["job"] = executions.new_execution(
         state, "replication:%d" % execution["id"], trigger, kind=executions.REPLICATION,
-        on_finish=lambda state_, _job: _complete(state_, execution),
-        on_progress=lambda state_, _job: _progress(state_, execution),
-        on_end=lambda state_, _job: _ended(state_, execution),
+        on_finish=executions.callback(_complete, execution),
+        on_progress=executions.callback(_progress, execution),
+        on_end=executions.callback(_ended, execution),
         job_ids=[state.replication_tasks[t]["job_id"] for t in execution["task_ids"]])
     if not execution["task_ids"]:
         executions.finish(state, execution["job"])  # nothing to copy: done at once

@@ -357,9 +357,9 @@ def run_policy(ctx, policy, project, dry_run, trigger="MANUAL"):
     tasks = _tasks(state, execution)
     execution["job"] = executions.new_execution(
         state, "retention:%d" % execution["id"], trigger, kind=executions.RETENTION,
-        on_finish=lambda state_, _job: _evaluate(state_, execution),
-        on_progress=lambda state_, _job: _mark_tasks(state_, execution),
-        on_end=lambda state_, _job: _mark_tasks(state_, execution), job_ids=[t["job_id"] for t in tasks])
+        on_finish=executions.callback(_evaluate, execution),
+        on_progress=executions.callback(_mark_tasks, execution),
+        on_end=executions.callback(_mark_tasks, execution), job_ids=[t["job_id"] for t in tasks])
     if not tasks:
         executions.finish(state, execution["job"])  # nothing selected: done at once
     _mark_tasks(state, execution)

@@ -47,22 +47,22 @@ def _require_scanner(ctx):
         raise precondition("no scanner is configured, it's not possible to scan")
 
 
+def _scan_everything(state, artifact_ids):
+    for artifact_id in artifact_ids:
+        artifact = state.artifacts.get(artifact_id)
+        if artifact is None:
+            continue
+        project = state.projects.get(artifact["project_id"])
+        scanner = scanners.scanner_for_project(state, project) if project else None
+        if scanner is not None:
+            scans.complete_scan(state, artifact, scanner)
+
+
 def _start(ctx):
     state = ctx.state
     artifact_ids = sorted(state.artifacts)
-
-    def scan_everything(state_, _execution):
-        for artifact_id in artifact_ids:
-            artifact = state_.artifacts.get(artifact_id)
-            if artifact is None:
-                continue
-            project = state_.projects.get(artifact["project_id"])
-            scanner = scanners.scanner_for_project(state_, project) if project else None
-            if scanner is not None:
-                scans.complete_scan(state_, artifact, scanner)
-        return None
-
-    execution = executions.new_execution(state, QUEUE, "Manual", on_finish=scan_everything,
+    execution = executions.new_execution(state, QUEUE, "Manual",
+                                         on_finish=executions.callback(_scan_everything, artifact_ids),
                                          log=["[INFO] scan all: %d artifacts" % len(artifact_ids)])
     state.scan_all = {"execution": execution, "artifact_ids": artifact_ids}
     state.scan_all_runs.append(state.scan_all)

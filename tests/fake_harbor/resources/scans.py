@@ -102,27 +102,28 @@ def start_scan(state, artifact, scanner, trigger="Manual"):
         "report_id": str(uuid.uuid4()), "artifact_id": artifact["id"], "scanner": scanner,
         "vulnerabilities": None, "start_time": None, "end_time": None,
     }
-
-    def complete(state_, execution):
-        scan["vulnerabilities"] = findings(artifact)
-        scan["end_time"] = execution["update_time"]
-        execution["log"].append("%s [INFO] %d vulnerabilities found" % (scan["end_time"], len(scan["vulnerabilities"])))
-        project = state_.projects.get(artifact["project_id"])
-        if project is not None:
-            tags = [t["name"] for t in artifact["tags"]]
-            summary = {NATIVE: {"report_id": scan["report_id"], "scan_status": executions.SUCCESS,
-                                "severity": _worst(scan["vulnerabilities"]), "summary": _summary(scan),
-                                "scanner": _scanner_info(scan)}}
-            state_.hooks.all("artifact_event", state_, "SCANNING_COMPLETED", project, artifact,
-                             tags[0] if tags else None, None, {"scan_overview": summary})
-        return None
-
     scan["execution"] = executions.new_execution(
-        state, "scan:%d" % artifact["id"], trigger, on_finish=complete,
+        state, "scan:%d" % artifact["id"], trigger, on_finish=executions.callback(_complete, scan, artifact),
         log=["[INFO] scan of %s@%s with %s" % (artifact["repository_name"], artifact["digest"], scanner["name"])])
     scan["start_time"] = scan["execution"]["creation_time"]
     state.scans[artifact["id"]] = scan
     return scan
+
+
+def _complete(state, scan, artifact):
+    """The end of a scan: its findings, the log line, the SCANNING_COMPLETED event."""
+    execution = scan["execution"]
+    scan["vulnerabilities"] = findings(artifact)
+    scan["end_time"] = execution["update_time"]
+    execution["log"].append("%s [INFO] %d vulnerabilities found" % (scan["end_time"], len(scan["vulnerabilities"])))
+    project = state.projects.get(artifact["project_id"])
+    if project is not None:
+        tags = [t["name"] for t in artifact["tags"]]
+        summary = {NATIVE: {"report_id": scan["report_id"], "scan_status": executions.SUCCESS,
+                            "severity": _worst(scan["vulnerabilities"]), "summary": _summary(scan),
+                            "scanner": _scanner_info(scan)}}
+        state.hooks.all("artifact_event", state, "SCANNING_COMPLETED", project, artifact,
+                        tags[0] if tags else None, None, {"scan_overview": summary})
 
 
 def complete_scan(state, artifact, scanner, trigger="Schedule"):

@@ -14,6 +14,11 @@ the ``registry`` container's distribution on 127.0.0.1:STANDIN_REGISTRY_PORT, wh
 Issued registry tokens are part of the pickled state; the blobs are distribution's, in <data>/registry (or
 the storage_service driver's backend).
 
+With harbor.yml's ``metric.enabled`` (``METRIC_ENABLE=true``) it also counts its requests as Harbor's core does and
+plays nginx's metric listener on 127.0.0.1:METRIC_PORT (metric_front.py): ``comp=core`` and ``comp=jobservice``
+from this process, ``comp=registry`` from distribution's debug listener, the rest from the harbor-exporter container
+(exporter.py).
+
 Settings come from common/config/core/env, written by the stand-in prepare.
 """
 
@@ -27,11 +32,17 @@ import threading
 import time
 
 sys.path.insert(0, "/opt/standin")
+if os.path.dirname(os.path.abspath(__file__)) not in sys.path:  # its sibling modules, also when a test loads it
+    sys.path.append(os.path.dirname(os.path.abspath(__file__)))
 
 from tests.fake_harbor import FakeHarbor  # noqa: E402  pylint: disable=wrong-import-position
 from tests.fake_harbor.registry import Distribution  # noqa: E402  pylint: disable=wrong-import-position
-from tests.fake_harbor.resources import system  # noqa: E402  pylint: disable=wrong-import-position
+from tests.fake_harbor.resources import (  # noqa: E402  pylint: disable=wrong-import-position
+    executions, jobservice, system)
 from tests.fake_harbor.transport.reqlog import WRITE_METHODS  # noqa: E402  pylint: disable=wrong-import-position
+
+import metric_front  # noqa: E402  pylint: disable=wrong-import-position,wrong-import-order
+from operations import Operations  # noqa: E402  pylint: disable=wrong-import-position,wrong-import-order
 
 LOG = logging.getLogger("standin.core")
 
@@ -51,11 +62,13 @@ class _CertMaterial:
 
 
 class PersistentHarbor(FakeHarbor):
-    """A FakeHarbor whose state lives in a file, written after every write request."""
+    """A FakeHarbor whose state lives in a file, written after every write request. ``counter``: a
+    ``metric_front.RequestCounter`` that counts its requests (harbor.yml's metric enabled), else None."""
 
-    def __init__(self, state_file, cert=None, key=None, **kwargs):
+    def __init__(self, state_file, cert=None, key=None, counter=None, **kwargs):
         super().__init__(**kwargs)
         self.state_file = state_file
+        self.counter = counter
         if cert:
             self.tls = True
             self._tls_material = _CertMaterial(cert, key)
@@ -86,6 +99,13 @@ class PersistentHarbor(FakeHarbor):
         os.replace(tmp, self.state_file)
 
     def handle(self, raw):
+        """Answer ``raw`` (counted by ``counter`` when there is one)."""
+        if self.counter is None:
+            return self._handle_and_store(raw)
+        return self.counter.observe(raw.method, raw.path, lambda: self._handle_and_store(raw))
+
+    def _handle_and_store(self, raw):
+        """The fake's answer; the state is stored after a write (and an issued registry token)."""
         response = super().handle(raw)
         # a token issued by the registry's token service is state too (Harbor's tokens are signed JWTs that
         # outlive a restart of core)
@@ -105,6 +125,23 @@ def wait_for_database(directory, timeout=120):
         if time.time() > deadline:
             raise SystemExit("the database directory %s did not appear within %d s" % (directory, timeout))
         time.sleep(0.5)
+
+
+def jobservice_metrics(server):
+    """The job service's metric families of ``server`` (its executions, under its lock)."""
+    with server.lock:
+        return metric_front.jobservice_families(server.state, executions, jobservice.CONCURRENCY,
+                                                metric_front.node_name())
+
+
+def metrics_front(env, server):
+    """nginx's metric listener of the stand-in (metric_front.py) for ``server``, from core's env."""
+    return metric_front.MetricsFront(
+        (env.get("STANDIN_BIND", "127.0.0.1"), env["METRIC_PORT"]), env.get("STANDIN_METRIC_LOCATION", "/metrics"),
+        env.get("METRIC_PATH", "/metrics"),
+        {"core": server.counter.families, "jobservice": lambda: jobservice_metrics(server),
+         "registry": ("127.0.0.1", int(env["STANDIN_REGISTRY_DEBUG_PORT"])),
+         "exporter": ("127.0.0.1", int(env["STANDIN_EXPORTER_PORT"]))})
 
 
 def main():
@@ -133,6 +170,7 @@ def main():
         contract=False,
         registry=registry,
         external_url=env.get("EXT_ENDPOINT"),
+        counter=metric_front.RequestCounter(Operations()) if env.get("METRIC_ENABLE") == "true" else None,
     )
     server.options.storage_provider_name = env.get("STANDIN_STORAGE_PROVIDER", "filesystem")
     stop = threading.Event()
@@ -140,8 +178,13 @@ def main():
     signal.signal(signal.SIGINT, lambda *_: stop.set())
     server.start()
     LOG.warning("stand-in Harbor %s serving %s", server.version, server.url)
+    front = metrics_front(env, server).start() if server.counter is not None else None
+    if front is not None:
+        LOG.warning("metrics on http://%s:%d%s", front.address[0], front.address[1], front.location)
     while not stop.wait(0.5):
         pass
+    if front is not None:
+        front.stop()
     server.stop()
 
 

@@ -11,9 +11,16 @@ The registry: ``common/config/registry/config.yml`` as Harbor's prepare writes i
 storage driver of harbor.yml's ``storage_service`` (the first of filesystem, azure, gcs, s3, swift, oss in
 it, its keys copied as they are; filesystem's ``rootdirectory`` defaults to ``/storage`` =
 ``<data_volume>/registry``), ``delete``, ``redirect.disable`` from ``storage_service.redirect``, upload purging
-from ``upload_purging``. Unlike Harbor's: no redis layer-info cache, no htpasswd auth, no debug/metrics
-listener, ``relativeurls: true`` (core's front forwards to it), and ``http.addr`` is
-``127.0.0.1:<registry_port(harbor port)>`` (test hosts share the CI machine's network).
+from ``upload_purging``. Unlike Harbor's: no redis layer-info cache, no htpasswd auth, ``relativeurls: true``
+(core's front forwards to it), and ``http.addr`` is ``127.0.0.1:<registry_port(harbor port)>`` (test hosts share
+the CI machine's network).
+
+Metrics (harbor.yml ``metric.enabled``, install-notes 5): the registry config gets Harbor's debug listener with
+Prometheus on ``metric.path`` (``http.debug``), at ``127.0.0.1:<registry_debug_port(metric.port)>`` instead of
+``:<metric.port>``; core's env gets Harbor's ``METRIC_*`` keys, nginx's location (``metric_location``: ``/metrics``
+with http, ``metric.path`` with https, as Harbor's two nginx templates have it) and the ports of the debug listener
+and of the exporter (``exporter_port(metric.port)``); the harbor-exporter container runs exporter.py with the
+database's state directory mounted read-only. Without metrics nothing of this is written.
 """
 
 import argparse
@@ -41,6 +48,29 @@ def registry_port(port):
     else 10000 above it (443 -> 10443)."""
     port = int(port)
     return port - 10000 if port > 11024 else port + 10000
+
+
+def registry_debug_port(metric_port):
+    """The port of distribution's debug (metrics) listener, derived from ``metric.port`` by the rule of
+    ``registry_port`` (Harbor's registry listens on ``:<metric.port>`` in its own container): 24300 -> 14300."""
+    return registry_port(metric_port)
+
+
+def exporter_port(metric_port):
+    """The harbor-exporter's port (8080 in Harbor's container), 1000 above the registry's debug port: 24300 ->
+    15300, 9090 -> 20090."""
+    return registry_debug_port(metric_port) + 1000
+
+
+def metrics_enabled(conf):
+    """Whether harbor.yml enables metrics."""
+    return bool(conf.get("metric", {}).get("enabled"))
+
+
+def metric_location(conf):
+    """The path nginx routes on the metric port: ``location = /metrics`` in nginx.http.conf.jinja,
+    ``location = <metric.path>`` in nginx.https.conf.jinja (install-notes 5, the quirk)."""
+    return conf["metric"]["path"] if conf["protocol"] == "https" else "/metrics"
 
 
 def random_string(length):
@@ -214,6 +244,9 @@ def registry_config(conf):
         "validation": {"disabled": True},
         "compatibility": {"schema1": {"enabled": True}},
     }
+    if metrics_enabled(conf):
+        config["http"]["debug"] = {"addr": "127.0.0.1:%d" % registry_debug_port(conf["metric"]["port"]),
+                                   "prometheus": {"enabled": True, "path": conf["metric"]["path"]}}
     return "# written by the stand-in prepare (tests/hosts/harbor-bundle)\n" + yaml.safe_dump(config, sort_keys=False)
 
 
@@ -268,19 +301,51 @@ def compose_file(conf, with_trivy):
             "volumes": ["%s/trivy-adapter/trivy:/home/scanner/.cache/trivy:z" % data],
             "command": ["python3", "/opt/standin/standin/idle.py", "trivy-adapter"],
         }
-    if conf.get("metric", {}).get("enabled"):
+    if metrics_enabled(conf):
+        # the exporter reads Harbor's database: here core's pickled state in the database's directory
+        database = "%s:/data:ro,z" % data if external_db else "%s/database:/standin-db:ro,z" % data
         services["exporter"] = {
             "image": "goharbor/harbor-exporter:%s" % tag, "container_name": "harbor-exporter",
-            "restart": "always", "network_mode": "none", "env_file": ["./common/config/exporter/env"],
-            "command": ["python3", "/opt/standin/standin/idle.py", "harbor-exporter"],
+            "restart": "always", "network_mode": "host", "env_file": ["./common/config/exporter/env"],
+            "volumes": [database], "command": ["python3", "/opt/standin/standin/exporter.py"],
+            "depends_on": ["core"],
         }
     return "# stand-in of Harbor's docker-compose.yml, written by prepare\n" + yaml.safe_dump(
         {"version": "2.3", "services": services}, sort_keys=False)
 
 
+def state_dir(conf):
+    """Where core keeps its pickled state (its "database"), as core and the exporter see it."""
+    if "external_database" in conf:
+        return "/data/standin-external-db"
+    return "/standin-db/pg" + pg_versions(conf["version"])[1]
+
+
+def metric_env(conf):
+    """Core's metric settings: Harbor's (core/env.jinja) and the stand-in's nginx and upstream ports."""
+    port = conf["metric"]["port"]
+    return {
+        "METRIC_ENABLE": "true", "METRIC_PORT": port, "METRIC_PATH": conf["metric"]["path"],
+        "METRIC_NAMESPACE": "harbor", "METRIC_SUBSYSTEM": "core", "STANDIN_METRIC_LOCATION": metric_location(conf),
+        "STANDIN_REGISTRY_DEBUG_PORT": registry_debug_port(port), "STANDIN_EXPORTER_PORT": exporter_port(port),
+    }
+
+
+def exporter_env(conf):
+    """common/config/exporter/env: Harbor's keys (exporter/env.jinja) with the stand-in's port and core's address,
+    and where the exporter finds the database's state."""
+    return {
+        "LOG_LEVEL": conf["log_level"], "HARBOR_EXPORTER_PORT": exporter_port(conf["metric"]["port"]),
+        "HARBOR_EXPORTER_METRICS_PATH": "/metrics", "HARBOR_EXPORTER_METRICS_ENABLED": "true",
+        "HARBOR_METRIC_NAMESPACE": "harbor", "HARBOR_METRIC_SUBSYSTEM": "exporter",
+        "HARBOR_SERVICE_SCHEME": conf["protocol"], "HARBOR_SERVICE_HOST": "127.0.0.1",
+        "HARBOR_SERVICE_PORT": core_port(conf), "STANDIN_STATE_DIR": state_dir(conf),
+        "STANDIN_HARBOR_VERSION": conf["version"],
+    }
+
+
 def generate(conf, with_trivy):
     external_db = "external_database" in conf
-    old_new = pg_versions(conf["version"])
     core_env = {
         "CORE_SECRET": random_string(16),
         "JOBSERVICE_SECRET": random_string(16),
@@ -291,10 +356,12 @@ def generate(conf, with_trivy):
         "STANDIN_STORAGE_PROVIDER": conf["storage_provider_name"],
         "EXT_ENDPOINT": public_url(conf),
         "STANDIN_WITH_TRIVY": "true" if with_trivy else "false",
-        "STANDIN_STATE_DIR": "/data/standin-external-db" if external_db else "/standin-db/pg" + old_new[1],
+        "STANDIN_STATE_DIR": state_dir(conf),
         "STANDIN_WAIT_FOR_DATABASE": "false" if external_db else "true",
         "LOG_LEVEL": conf["log_level"],
     }
+    if metrics_enabled(conf):
+        core_env.update(metric_env(conf))
     if conf["protocol"] == "https":
         core_env["STANDIN_HTTPS_PORT"] = conf["https_port"]
         cert_dir = os.path.join(DATA, "secret", "cert")
@@ -316,8 +383,8 @@ def generate(conf, with_trivy):
                                                                "MAX_JOB_WORKERS": conf["max_job_workers"]}))
     if with_trivy:
         write(os.path.join(CONFIG, "trivy-adapter", "env"), env_file({"SCANNER_LOG_LEVEL": conf["log_level"]}))
-    if conf.get("metric", {}).get("enabled"):
-        write(os.path.join(CONFIG, "exporter", "env"), env_file({"HARBOR_EXPORTER_PORT": 8080}))
+    if metrics_enabled(conf):
+        write(os.path.join(CONFIG, "exporter", "env"), env_file(exporter_env(conf)))
     key_file = os.path.join(DATA, "secret", "keys", "secretkey")
     if not os.path.exists(key_file):
         write(key_file, random_string(16))
