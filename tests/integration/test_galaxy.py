@@ -248,3 +248,21 @@ def test_make_site_refuses_a_host_that_cannot_get_the_installer_before_anything_
     assert {"ansible-core", "requests"} <= packages
     assert packages.isdisjoint({"pytest", "molecule", "ansible-lint", "hypothesis", "ansible"})
     assert (venv / "collections/ansible_collections/community/crypto/MANIFEST.json").is_file()
+
+
+def test_the_first_release_changelog_speaks_to_users():
+    """Before the first release the changelog is the release summary and what users get: no fixes or breaking
+    changes of versions nobody had, no private module_utils, each module at most once."""
+    released = yaml.safe_load((REPO / "changelogs" / "changelog.yaml").read_text()).get("releases") or {}
+    fragments = [yaml.safe_load(p.read_text()) for p in sorted((REPO / "changelogs" / "fragments").glob("*.yml"))]
+    sections = {key for fragment in fragments for key in fragment}
+    assert "release_summary" in sections
+    if not released:
+        assert sections <= {"release_summary", "major_changes", "minor_changes"}, sections
+    entries = [entry for fragment in fragments for key, value in fragment.items() if key != "release_summary"
+               for entry in value]
+    assert not [entry for entry in entries if "module_utils" in entry]
+    modules = sorted(p.stem for p in (REPO / "plugins" / "modules").glob("*.py") if p.stem != "__init__")
+    leading = [entry.split(" - ", 1)[0] for entry in entries]
+    repeated = [m for m in modules if sum(1 for lead in leading if re.search(r"\b%s\b" % re.escape(m), lead)) > 1]
+    assert repeated == []
