@@ -20,8 +20,8 @@ def test_the_state_pickles_while_every_kind_of_job_runs_and_the_restored_jobs_fi
     assert harbor_api.post("/system/scanAll/schedule", json={"schedule": {"type": "Manual"}}).status_code == 201
     start(harbor_api, create(harbor_api, policy(project_id, [rule("always", {})])))
     assert _export(harbor_api, project_id).status_code == 200
-    assert harbor_api.post("/registries", json={"name": "remote", "type": "harbor",
-                                                 "url": "https://remote.example.com"}).status_code == 201
+    remote = {"name": "remote", "type": "harbor", "url": "https://remote.example.com"}
+    assert harbor_api.post("/registries", json=remote).status_code == 201
     registry_id = harbor_api.get("/registries").json()[0]["id"]
     assert harbor_api.post("/replication/policies", json={
         "name": "push", "dest_registry": {"id": registry_id}, "trigger": {"type": "manual"}, "enabled": True,
