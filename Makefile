@@ -21,10 +21,15 @@ export PY_COLORS := 0
 
 .PHONY: test setup apt venv collection sanity units lint changelog docs pytest molecule core221 site site-venv bench faults clean
 
-## test: set up everything, then run every suite (sanity, units, lint, changelog, docs, pytest)
+## test: set up everything, then run every suite, four at a time, the longest first; each prints its duration
+SUITES := molecule pytest core221 sanity units lint changelog docs
 test: setup
-	@$(MAKE) --no-print-directory -j3 --output-sync=target ansible-test-suites lint changelog docs pytest molecule core221
-	@echo "make test: all suites passed"
+	@t0=$$(date +%s); HARBOR_TEST_T0=$$t0 $(MAKE) --no-print-directory -j4 --output-sync=target $(addprefix timed-,$(SUITES)); \
+	  echo "make test: all suites passed in $$(( $$(date +%s) - t0 )) s"
+
+timed-%:
+	@t=$$(date +%s); $(MAKE) --no-print-directory $*; \
+	  echo "make test: $* passed in $$(( $$(date +%s) - t )) s (started $$(( t - $${HARBOR_TEST_T0:-$$t} )) s in)"
 
 setup: apt venv collection
 
@@ -78,11 +83,13 @@ docs:
 
 PYTEST_DIRS := $(wildcard tests/fake_harbor_tests tests/integration tests/roles)
 pytest:
-	$(if $(PYTEST_DIRS),$(BIN)/pytest -q -n 2 $(PYTEST_DIRS),@echo "pytest: no suites yet")
+	$(if $(PYTEST_DIRS),$(BIN)/pytest -q -n 2 --durations=20 $(PYTEST_DIRS),@echo "pytest: no suites yet")
 
-## molecule: every role's molecule scenarios on systemd-nspawn test hosts (tests/hosts/README.md)
+## molecule: every role's molecule scenarios on systemd-nspawn test hosts (tests/hosts/README.md), MOLECULE_JOBS at a
+## time (much of a scenario waits on its hosts, so three share two CPUs well)
+MOLECULE_JOBS ?= 3
 molecule:
-	PATH=$(BIN):$$PATH tests/hosts/run-molecule.sh
+	PATH=$(BIN):$$PATH MOLECULE_JOBS=$(MOLECULE_JOBS) tests/hosts/run-molecule.sh
 
 ## core221: units, sanity and the core integration targets again with ansible-core 2.21 on Python 3.13
 core221:
@@ -104,13 +111,15 @@ BENCH_ARGS ?=
 bench: venv collection
 	$(BIN)/python benchmarks/bench.py $(BENCH_ARGS)
 
-## faults: the full fault campaign (docs/reliability.md; make test runs a reduced one), then its figures
+## faults: the full fault campaign and the concurrent runs on every version (docs/reliability.md; make test runs
+## reduced ones on the newest version), then the campaign's figures
 FAULT_FIGURES := $(BUILD)/fault-figures.jsonl
 faults: venv collection
 	rm -f $(FAULT_FIGURES)
-	HARBOR_FAULT_CAMPAIGN=full HARBOR_FAULT_FIGURES=$(FAULT_FIGURES) $(BIN)/pytest -q -n 2 \
-	  tests/integration/test_faults.py -k test_fault_campaign || true
-	$(BIN)/python tests/tools/fault_figures.py $(FAULT_FIGURES)
+	rc=0; HARBOR_FAULT_CAMPAIGN=full HARBOR_FAULT_FIGURES=$(FAULT_FIGURES) $(BIN)/pytest -q -n 2 \
+	  tests/integration/test_faults.py tests/integration/test_concurrency.py \
+	  -k "test_fault_campaign or test_two_concurrent_runs" || rc=$$?; \
+	$(BIN)/python tests/tools/fault_figures.py $(FAULT_FIGURES); exit $$rc
 
 ## site: the main job, playbooks/site.yml against INVENTORY (default: this machine, examples/localhost/hosts.yml),
 ## with a small runtime venv of its own (ansible-core, requests, community.crypto), never the test toolchain

@@ -57,6 +57,18 @@ for arg in "$@"; do
 done
 if [ ${#scenarios[@]} -eq 0 ]; then echo "molecule: no scenarios yet"; exit 0; fi
 
+# The longest scenarios start first (as measured in CI, longest first), so that the short ones fill the gaps at the
+# end instead of a long one starting last; the others keep their order.
+LONGEST_FIRST=(backup/default collection/site harbor/default harbor/upgrade docker/default)
+ordered=()
+for sc in "${LONGEST_FIRST[@]}"; do
+  for s in "${scenarios[@]}"; do [ "$s" = "$sc" ] && ordered+=("$sc"); done
+done
+for s in "${scenarios[@]}"; do
+  case " ${LONGEST_FIRST[*]} " in *" $s "*) ;; *) ordered+=("$s") ;; esac
+done
+scenarios=("${ordered[@]}")
+
 # the project's tools (.venv) come first; molecule runs pytest and ansible-playbook from PATH
 if [ -x "$ROOT/.venv/bin/molecule" ]; then PATH=$ROOT/.venv/bin:$PATH; fi
 mol=$(command -v molecule) || { echo "molecule not found: run make setup" >&2; exit 1; }
