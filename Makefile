@@ -83,7 +83,7 @@ docs:
 
 PYTEST_DIRS := $(wildcard tests/fake_harbor_tests tests/integration tests/roles)
 pytest:
-	$(if $(PYTEST_DIRS),$(BIN)/pytest -q -n 2 --durations=20 $(PYTEST_DIRS),@echo "pytest: no suites yet")
+	$(if $(PYTEST_DIRS),$(BIN)/pytest -q -n 2 --dist worksteal --durations=20 $(PYTEST_DIRS),@echo "pytest: no suites yet")
 
 ## molecule: every role's molecule scenarios on systemd-nspawn test hosts (tests/hosts/README.md), MOLECULE_JOBS at a
 ## time (much of a scenario waits on its hosts, so three share two CPUs well)
@@ -102,7 +102,7 @@ core221:
 	rm -rf $(COLL221) && mkdir -p $(COLL221) && cp -a $(COLL)/. $(COLL221)/; \
 	cd $(COLL221) && $(BIN221)/ansible-test units --python 3.13 --local --color no && \
 	  $(BIN221)/ansible-test sanity --python 3.13 --local --color no; \
-	cd $(CURDIR) && HARBOR_TEST_ANSIBLE_BIN=$(BIN221) $(BIN)/pytest -q -n 2 tests/integration -k "$(CORE221_TARGETS)"
+	cd $(CURDIR) && HARBOR_TEST_ANSIBLE_BIN=$(BIN221) $(BIN)/pytest -q -n 2 --dist worksteal tests/integration -k "$(CORE221_TARGETS)"
 
 CORE221_TARGETS := project and 2.15
 

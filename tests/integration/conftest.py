@@ -19,6 +19,26 @@ def contract_notice():
     return "fake Harbor contract validation: ON (specs in %s)" % spec_dir
 
 
+# The files of the longest tests, longest first. With pytest-xdist's worksteal (make pytest), a run ends when its
+# last test ends: started first, the long ones no longer keep one worker busy while the other has nothing left.
+# Every other file keeps its place after them, and every file the order of its own tests.
+LONGEST_FIRST = [
+    "tests/integration/test_system_robots.py",
+    "tests/integration/test_concurrency.py",
+    "tests/integration/test_faults.py",
+    "tests/roles/test_harbor_preflight.py",
+    "tests/integration/test_targets.py",
+    "tests/integration/test_awx.py",
+]
+
+
+def pytest_collection_modifyitems(items):
+    def rank(item):
+        path = item.nodeid.split("::", 1)[0]
+        return LONGEST_FIRST.index(path) if path in LONGEST_FIRST else len(LONGEST_FIRST)
+    items.sort(key=rank)  # stable: the rest keep their order
+
+
 def pytest_report_header(config):
     return contract_notice()
 
